@@ -111,6 +111,10 @@ struct ast {
     ast *type;          /* declared type: AST_VAL, AST_VAR, AST_PARAM, AST_NEW, AST_ASCRIBE */
     ast_list list;      /* variable children, meaning per kind above */
     ast_list targs;     /* type arguments: AST_IDENT, AST_SELECT, AST_TYPE */
+    /* Filled by compiler passes, never by the parser (zero after ast_new). */
+    const struct type *ty; /* the checked type of an expression */
+    void *sem;             /* what a name or member resolved to (compiler/check.h) */
+    int sem_kind;          /* how to read `sem` */
 };
 
 /* The nodes of one parsed file; ast_free() releases them all. */
