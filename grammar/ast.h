@@ -115,6 +115,7 @@ struct ast {
     const struct type *ty; /* the checked type of an expression */
     void *sem;             /* what a name or member resolved to (compiler/check.h) */
     int sem_kind;          /* how to read `sem` */
+    int site;              /* run-time error site index + 1 (0: cannot fail) */
 };
 
 /* The nodes of one parsed file; ast_free() releases them all. */
