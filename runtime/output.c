@@ -1,0 +1,318 @@
+/* output.c - print() and println() on stdout, saveAsTextFiles directories.
+ *
+ * Printing goes through stdio's stdout under its own lock (flockfile), so a
+ * line is never mixed with another thread's; the footer flushes, so a
+ * batch's print block reaches a pipe as soon as it is complete.
+ *
+ * A saved batch is built in a hidden sibling directory
+ * `.<name>.tmp-<pid>`, each part file fsync'ed, then `_SUCCESS`, the
+ * directory fsync'ed, and renamed to `<prefix>-<ms>[.<suffix>]` (an older
+ * directory of that name from an earlier run is swapped out atomically and
+ * removed), and finally the parent directory is fsync'ed. Readers see
+ * either nothing or the whole batch.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* ===================================================================== */
+/* print                                                                  */
+/* ===================================================================== */
+
+#define DASHES "-------------------------------------------\n"
+
+void sr_print_header(sr_batch *b) {
+    char time[64];
+    int n = snprintf(time, sizeof time, "Time: %lld ms\n", (long long)b->time_ms);
+    flockfile(stdout);
+    fwrite_unlocked(DASHES, 1, sizeof DASHES - 1, stdout);
+    fwrite_unlocked(time, 1, (size_t)n, stdout);
+    fwrite_unlocked(DASHES, 1, sizeof DASHES - 1, stdout);
+    funlockfile(stdout);
+}
+
+static void put_line(const sr_buf *line) {
+    flockfile(stdout);
+    if (line->len)
+        fwrite_unlocked(line->ptr, 1, line->len, stdout);
+    putc_unlocked('\n', stdout);
+    funlockfile(stdout);
+}
+
+void sr_print_line(sr_batch *b, const sr_buf *line) {
+    put_line(line);
+}
+
+void sr_print_footer(sr_batch *b, bool more) {
+    flockfile(stdout);
+    if (more)
+        fwrite_unlocked("...\n", 1, 4, stdout);
+    putc_unlocked('\n', stdout);
+    fflush_unlocked(stdout);
+    funlockfile(stdout);
+}
+
+void sr_println(sr_batch *b, const sr_buf *line) {
+    put_line(line);
+}
+
+/* ===================================================================== */
+/* File helpers                                                           */
+/* ===================================================================== */
+
+/* mkdir -p; 0 or -1 with errno. */
+static int mkdirs(const char *path) {
+    char tmp[PATH_MAX];
+    size_t n = strlen(path);
+    if (n == 0)
+        return 0;
+    if (n >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (stat(tmp, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* rm -r of a directory we made (regular files and subdirectories). */
+static void remove_tree(const char *path) {
+    DIR *d = opendir(path);
+    if (!d) {
+        unlink(path);
+        return;
+    }
+    struct dirent *e;
+    char sub[PATH_MAX];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        if (e->d_type == DT_DIR)
+            remove_tree(sub);
+        else if (unlink(sub) != 0 && errno == EISDIR)
+            remove_tree(sub);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+static int fsync_path(const char *path) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* ===================================================================== */
+/* saveAsTextFiles                                                        */
+/* ===================================================================== */
+
+#define MAX_PARTS_TRACKED 4096
+
+struct sr_saver {
+    char final[PATH_MAX];   /* prefix-<ms>[.suffix] */
+    char parent[PATH_MAX];  /* its directory */
+    char name[NAME_MAX + 1];/* its last component */
+    char tmp[PATH_MAX + NAME_MAX + 32]; /* parent/.name.tmp-<pid> */
+    pthread_mutex_t lock;
+    _Atomic bool failed;    /* an error was logged; commit will fail */
+    unsigned char written[MAX_PARTS_TRACKED]; /* part files created */
+};
+
+static void save_error(sr_saver *s, const char *what, const char *path) {
+    int e = errno;
+    pthread_mutex_lock(&s->lock);
+    bool first = !s->failed;
+    s->failed = true;
+    pthread_mutex_unlock(&s->lock);
+    if (first)
+        sr_log(SR_LOG_ERROR, "saveAsTextFiles: cannot %s %s: %s", what, path, strerror(e));
+}
+
+/* Never NULL: on error the saver is marked failed (the error is logged) and
+ * the later calls do nothing; sr_save_commit then returns -1. */
+sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix) {
+    sr_saver *s = sr_xcalloc(1, sizeof *s);
+    pthread_mutex_init(&s->lock, NULL);
+    int n;
+    if (suffix && *suffix)
+        n = snprintf(s->final, sizeof s->final, "%s-%lld.%s", prefix, (long long)b->time_ms, suffix);
+    else
+        n = snprintf(s->final, sizeof s->final, "%s-%lld", prefix, (long long)b->time_ms);
+    if (n < 0 || (size_t)n >= sizeof s->final) {
+        errno = ENAMETOOLONG;
+        save_error(s, "create", prefix);
+        return s;
+    }
+    const char *slash = strrchr(s->final, '/');
+    const char *base = slash ? slash + 1 : s->final;
+    size_t blen = strlen(base);
+    if (blen == 0 || blen + 24 > NAME_MAX) {
+        errno = blen ? ENAMETOOLONG : EINVAL;
+        save_error(s, "create", s->final);
+        return s;
+    }
+    memcpy(s->name, base, blen + 1);
+    if (!slash) {
+        strcpy(s->parent, ".");
+    } else if (slash == s->final) {
+        strcpy(s->parent, "/");
+    } else {
+        memcpy(s->parent, s->final, (size_t)(slash - s->final));
+        s->parent[slash - s->final] = '\0';
+    }
+    if (mkdirs(s->parent) != 0) {
+        save_error(s, "create directory", s->parent);
+        return s;
+    }
+    snprintf(s->tmp, sizeof s->tmp, "%s/.%s.tmp-%ld", s->parent, s->name, (long)getpid());
+    remove_tree(s->tmp); /* left over by a killed run with our pid */
+    if (mkdir(s->tmp, 0777) != 0) {
+        save_error(s, "create directory", s->tmp);
+        return s;
+    }
+    return s;
+}
+
+/* Create (or replace) one file in the temp dir with the given bytes, fsync'ed. */
+static int write_file(sr_saver *s, const char *name, const char *p, size_t n) {
+    char path[sizeof s->tmp + 32];
+    snprintf(path, sizeof path, "%s/%s", s->tmp, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        save_error(s, "create", path);
+        return -1;
+    }
+    if (write_all(fd, p, n) != 0) {
+        save_error(s, "write", path);
+        close(fd);
+        return -1;
+    }
+    if (fsync(fd) != 0) {
+        save_error(s, "fsync", path);
+        close(fd);
+        return -1;
+    }
+    if (close(fd) != 0) {
+        save_error(s, "close", path);
+        return -1;
+    }
+    return 0;
+}
+
+void sr_save_part(sr_saver *s, int part, const sr_buf *text) {
+    if (s->failed || part < 0)
+        return;
+    char name[32];
+    snprintf(name, sizeof name, "part-%05d", part);
+    if (write_file(s, name, text->ptr ? text->ptr : "", text->len) == 0 && part < MAX_PARTS_TRACKED)
+        s->written[part] = 1;
+}
+
+/* Put tmp in place of final. An existing final is exchanged atomically
+ * (renameat2 RENAME_EXCHANGE) and then removed; where the file system
+ * cannot exchange, it is first moved aside. */
+static int install(sr_saver *s) {
+    if (rename(s->tmp, s->final) == 0)
+        return 0;
+    if (errno != ENOTEMPTY && errno != EEXIST && errno != EISDIR && errno != ENOTDIR)
+        return -1;
+    if (renameat2(AT_FDCWD, s->tmp, AT_FDCWD, s->final, RENAME_EXCHANGE) == 0) {
+        remove_tree(s->tmp); /* now the old batch */
+        return 0;
+    }
+    char old[sizeof s->tmp];
+    snprintf(old, sizeof old, "%s/.%s.old-%ld", s->parent, s->name, (long)getpid());
+    remove_tree(old);
+    if (rename(s->final, old) != 0)
+        return -1;
+    if (rename(s->tmp, s->final) != 0) {
+        int e = errno;
+        rename(old, s->final);
+        errno = e;
+        return -1;
+    }
+    remove_tree(old);
+    return 0;
+}
+
+int sr_save_commit(sr_saver *s, int nparts) {
+    int rc = -1;
+    if (s->failed)
+        goto out;
+    /* Empty partitions still have their (empty) part file, as in Spark. */
+    for (int i = 0; i < nparts && !s->failed; i++) {
+        if (i < MAX_PARTS_TRACKED && s->written[i])
+            continue;
+        char path[sizeof s->tmp + 32];
+        snprintf(path, sizeof path, "%s/part-%05d", s->tmp, i);
+        if (access(path, F_OK) == 0)
+            continue;
+        char name[32];
+        snprintf(name, sizeof name, "part-%05d", i);
+        write_file(s, name, "", 0);
+    }
+    if (s->failed || write_file(s, "_SUCCESS", "", 0) != 0)
+        goto out;
+    if (fsync_path(s->tmp) != 0) {
+        save_error(s, "fsync", s->tmp);
+        goto out;
+    }
+    if (install(s) != 0) {
+        save_error(s, "rename into place", s->final);
+        goto out;
+    }
+    if (fsync_path(s->parent) != 0) {
+        save_error(s, "fsync", s->parent);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (rc != 0 && s->tmp[0])
+        remove_tree(s->tmp);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+    return rc;
+}

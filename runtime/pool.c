@@ -1,0 +1,201 @@
+/* pool.c - the worker threads that run a batch's tasks.
+ *
+ * N threads, each with its own sr_ctx and sr_arena, wait for a job: a task
+ * function and a task count. The driver publishes a job by bumping a
+ * generation counter and waking the workers; they take task indices from
+ * an atomic counter until none are left, and the last worker to check out
+ * wakes the driver. Every worker checks out of every job, so a worker can
+ * never mistake a new job's tasks for an old one's.
+ *
+ * Waiting uses Linux futexes on the generation and completion words (no
+ * lock on the common path); a short bounded spin comes first because jobs
+ * of one batch follow each other within microseconds. Idle workers sleep.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* Spin iterations before sleeping (each a pause, ~10-40 ns). */
+#define SPIN 2000
+
+typedef struct worker {
+    sr_pool *pool;
+    int index;
+    pthread_t thread;
+    sr_arena arena;
+    sr_ctx cx;
+} worker;
+
+struct sr_pool {
+    int n;
+    worker *w;
+    /* The job (written by the driver before `gen` is bumped). */
+    sr_task_fn fn;
+    void *arg;
+    sr_batch *batch;
+    int ntasks;
+    bool stop;
+    _Atomic int next;         /* next task index to hand out */
+    _Atomic int busy;         /* workers not yet checked out of the job */
+    _Atomic uint32_t gen;     /* job generation (futex word for workers) */
+    _Atomic uint32_t done;    /* 1 when the job is finished (futex word for the driver) */
+    _Atomic int driver_sleeping;
+    _Atomic int sleepers;     /* workers in (or entering) FUTEX_WAIT on gen */
+};
+
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
+    return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* A worker waits for the next job: until gen != seen; returns the new gen.
+ * `sleepers` lets the driver skip the wake-up syscall when all spin. */
+static uint32_t wait_job(sr_pool *p, uint32_t seen) {
+    uint32_t v;
+    for (int i = 0; i < SPIN; i++) {
+        v = atomic_load_explicit(&p->gen, memory_order_acquire);
+        if (v != seen)
+            return v;
+        cpu_relax();
+    }
+    atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_seq_cst);
+    while ((v = atomic_load_explicit(&p->gen, memory_order_seq_cst)) == seen)
+        futex(&p->gen, FUTEX_WAIT, seen);
+    atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed);
+    return v;
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    sr_pool *p = w->pool;
+    uint32_t seen = 0;
+    for (;;) {
+        seen = wait_job(p, seen);
+        if (p->stop)
+            break;
+        sr_task_fn fn = p->fn;
+        void *fa = p->arg;
+        int ntasks = p->ntasks;
+        sr_batch *b = p->batch;
+        w->cx.batch = b;
+        w->cx.time_ms = b ? b->time_ms : 0;
+        int t;
+        while ((t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed)) < ntasks) {
+            w->cx.err = SR_ERR_NONE;
+            fn(&w->cx, t, fa);
+        }
+        if (atomic_fetch_sub_explicit(&p->busy, 1, memory_order_acq_rel) == 1) {
+            atomic_store_explicit(&p->done, 1, memory_order_seq_cst);
+            if (atomic_load_explicit(&p->driver_sleeping, memory_order_seq_cst))
+                futex(&p->done, FUTEX_WAKE, 1);
+        }
+    }
+    return NULL;
+}
+
+sr_pool *sr_pool_new(int n, char *errstr, size_t errlen) {
+    if (n < 1)
+        n = 1;
+    sr_pool *p = sr_xcalloc(1, sizeof *p);
+    p->n = n;
+    p->w = sr_xcalloc((size_t)n, sizeof *p->w);
+    for (int i = 0; i < n; i++) {
+        worker *w = &p->w[i];
+        w->pool = p;
+        w->index = i;
+        sr_arena_init(&w->arena);
+        w->cx.arena = &w->arena;
+        w->cx.worker = i;
+        int rc = pthread_create(&w->thread, NULL, worker_main, w);
+        if (rc != 0) {
+            snprintf(errstr, errlen, "cannot start worker thread %d: %s", i, strerror(rc));
+            p->n = i; /* stop the ones already running */
+            sr_pool_free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+void sr_pool_free(sr_pool *p) {
+    if (!p)
+        return;
+    p->stop = true;
+    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+    futex(&p->gen, FUTEX_WAKE, INT_MAX);
+    for (int i = 0; i < p->n; i++) {
+        pthread_join(p->w[i].thread, NULL);
+        sr_arena_free(&p->w[i].arena);
+    }
+    free(p->w);
+    free(p);
+}
+
+int sr_pool_size(const sr_pool *p) {
+    return p->n;
+}
+
+sr_ctx *sr_pool_ctx(sr_pool *p, int i) {
+    return &p->w[i].cx;
+}
+
+void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg) {
+    if (ntasks <= 0)
+        return;
+    p->fn = fn;
+    p->arg = arg;
+    p->batch = b;
+    p->ntasks = ntasks;
+    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->busy, p->n, memory_order_relaxed);
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->gen, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&p->sleepers, memory_order_seq_cst))
+        futex(&p->gen, FUTEX_WAKE, INT_MAX);
+
+    for (int i = 0; i < SPIN; i++) {
+        if (atomic_load_explicit(&p->done, memory_order_acquire))
+            return;
+        cpu_relax();
+    }
+    atomic_store_explicit(&p->driver_sleeping, 1, memory_order_seq_cst);
+    while (!atomic_load_explicit(&p->done, memory_order_seq_cst))
+        futex(&p->done, FUTEX_WAIT, 0);
+    atomic_store_explicit(&p->driver_sleeping, 0, memory_order_relaxed);
+}
+
+int64_t sr_pool_end_batch(sr_pool *p) {
+    int64_t dropped = 0;
+    for (int i = 0; i < p->n; i++) {
+        dropped += p->w[i].cx.dropped;
+        p->w[i].cx.dropped = 0;
+        p->w[i].cx.err = SR_ERR_NONE;
+        sr_arena_reset(&p->w[i].arena);
+    }
+    return dropped;
+}
+
+size_t sr_pool_arena_bytes(const sr_pool *p) {
+    size_t n = 0;
+    for (int i = 0; i < p->n; i++)
+        n += p->w[i].arena.bytes;
+    return n;
+}
+
+/* The public entry: tasks of the batch's runtime pool. */
+void sr_run_tasks(sr_batch *b, int ntasks, sr_task_fn fn, void *arg) {
+    sr_pool_run(b->rt->pool, b, ntasks, fn, arg);
+}

@@ -1,0 +1,138 @@
+/* runtime.h - the runtime's internal state and the interfaces between its
+ * modules (scheduler, worker pool, logging, drops).
+ *
+ * Generated programs never include this file: they see sr_runtime only as
+ * an opaque pointer (streamrt.h). Runtime modules (sources, checkpoint,
+ * state stores, UI) include it to read the run's settings and the program.
+ */
+#ifndef STREAMRT_RUNTIME_H
+#define STREAMRT_RUNTIME_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+
+#include "streamrt.h"
+#include "source.h"
+
+/* ===================================================================== */
+/* Worker pool (pool.c).                                                  */
+/* ===================================================================== */
+
+typedef struct sr_pool sr_pool;
+
+/* Start n >= 1 worker threads, each with its own sr_ctx and sr_arena.
+ * Returns NULL and fills errstr if a thread cannot be created. */
+sr_pool *sr_pool_new(int n, char *errstr, size_t errlen);
+/* Stop and join the workers, free their arenas. NULL is a no-op. */
+void sr_pool_free(sr_pool *p);
+int sr_pool_size(const sr_pool *p);
+/* The context of worker i (0 <= i < size), e.g. for tests and metrics. */
+sr_ctx *sr_pool_ctx(sr_pool *p, int i);
+/* Run fn(cx, t, arg) for t = 0 .. ntasks-1 on the workers and wait. Only one
+ * thread (the driver) may call it at a time; not from inside a task. */
+void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg);
+/* End of a batch: returns the sum of the workers' `dropped` counters,
+ * zeroes them and resets the worker arenas. Driver thread, between runs. */
+int64_t sr_pool_end_batch(sr_pool *p);
+/* Bytes handed out by the worker arenas since the last end_batch. */
+size_t sr_pool_arena_bytes(const sr_pool *p);
+
+/* ===================================================================== */
+/* Logging (log.c).                                                       */
+/* ===================================================================== */
+
+/* The current threshold; messages above it are dropped. SR_LOG_OFF turns
+ * everything off (Spark's OFF). */
+#define SR_LOG_OFF ((sr_log_level)-1)
+void sr_log_set_level(sr_log_level level);
+sr_log_level sr_log_get_level(void);
+/* Would a message at `level` be written? (Check before costly formatting.) */
+bool sr_log_enabled(sr_log_level level);
+/* Spark / log4j level names, case-insensitive: ERROR, WARN, INFO, DEBUG,
+ * plus ALL and TRACE (= DEBUG), FATAL (= ERROR), OFF. 0, or -1 if unknown. */
+int sr_log_parse_level(const char *name, sr_log_level *out);
+
+/* ===================================================================== */
+/* Dropped records (drop.c).                                              */
+/* ===================================================================== */
+
+/* How many dropped records are logged per run (the rest are only counted). */
+#define SR_DROP_LOG_MAX 10
+/* Forget the logged-drop count (start of a run). */
+void sr_drop_reset(void);
+/* Records dropped and counted by sr_drop since the start of the run. */
+int64_t sr_drop_total(void);
+/* Human words for an error ("division by zero"). */
+const char *sr_err_name(sr_err err);
+
+/* ===================================================================== */
+/* The run (sched.c).                                                     */
+/* ===================================================================== */
+
+/* Metrics of one finished batch. */
+typedef struct sr_batch_metrics {
+    int64_t time_ms;          /* batch time */
+    int64_t index;            /* 1-based */
+    int64_t records;          /* records taken from the sources */
+    int64_t input_bytes;      /* bytes taken from the sources */
+    int64_t dropped;          /* records dropped by sr_drop */
+    int64_t sched_delay_us;   /* start of processing - due time */
+    int64_t processing_us;    /* run_batch duration */
+    size_t arena_bytes;       /* driver + worker arena bytes used */
+} sr_batch_metrics;
+
+/* One source of the program, as the scheduler keeps it. */
+typedef struct sr_rt_source {
+    sr_source *src;
+    int64_t cached_index;     /* batch index of `rdd`, 0 = none */
+    sr_rdd rdd;               /* this batch's lines, once taken */
+} sr_rt_source;
+
+struct sr_runtime {
+    const sr_program *prog;
+
+    /* Settings after the command line (read-only once batches run). */
+    const char *master;          /* effective master string (may be NULL) */
+    int nworkers;                /* worker threads */
+    const char *checkpoint_dir;  /* --checkpoint, else the program's; NULL = off */
+    bool manual_clock;           /* --clock manual */
+    int64_t start_ms;            /* clock start (manual: default 0) */
+    int64_t max_batches;         /* --batches, 0 = until stopped */
+    bool graceful;               /* spark.streaming.stopGracefullyOnShutdown */
+    sr_conf_kv *conf_over;       /* --conf key=value, in order (last wins) */
+    int nconf_over;
+    sr_source_opts source_opts;
+
+    /* Execution. */
+    sr_pool *pool;
+    sr_arena driver_arena;
+    sr_ctx driver;               /* the scheduler thread's context */
+    sr_rt_source *sources;       /* prog->nsources entries */
+    int nsources;
+    sr_batch *batch;             /* the batch running, NULL between batches */
+
+    /* Current batch counters (driver thread). */
+    int64_t batch_records;
+    int64_t batch_bytes;
+
+    /* Metrics. */
+    sr_batch_metrics last;       /* the last finished batch */
+    int64_t batches_done;
+    int64_t total_records;
+    int64_t total_dropped;
+    int slow_streak;             /* consecutive batches slower than the interval */
+    bool warned_slow;
+
+    /* Stop requests (signals). */
+    sem_t wake;                  /* posted by the signal handler */
+};
+
+/* The runtime of the sr_main running in this process, NULL outside it. */
+extern sr_runtime *sr_rt_current;
+
+/* Wall-clock and monotonic time. */
+int64_t sr_now_ms(void);
+int64_t sr_mono_us(void);
+
+#endif

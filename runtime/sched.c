@@ -1,0 +1,583 @@
+/* sched.c - sr_main: options, the clock, the batch loop, sources, signals.
+ *
+ * The scheduler thread (the caller of sr_main) owns the run. It parses the
+ * command line over the program's header settings, starts the worker pool
+ * and the sources, then ticks: at every batch time it builds an sr_batch,
+ * hands it to the program's run_batch (which takes source data with
+ * sr_source_batch and runs tasks on the pool), then sums the dropped
+ * records, resets the per-batch arenas and records the batch's metrics.
+ *
+ * Clocks. Real: batch times are the multiples of the interval since the
+ * epoch, the first one strictly after the start; a batch that runs long
+ * delays the next (scheduling delay) but none is skipped and each keeps its
+ * due time as its Time. Manual: batch k has time start + k * interval and
+ * batches run back to back.
+ *
+ * Stopping. --batches N stops after N batches. SIGINT/SIGTERM: the running
+ * batch finishes, and with spark.streaming.stopGracefullyOnShutdown=true the
+ * sources are drained into one last batch; then sr_main returns 0. A second
+ * signal ends the process at once with 128 + signal (outputs are renamed
+ * into place atomically, so no half-written batch is ever visible).
+ *
+ * sr_main never calls exit() itself on these paths and resets its global
+ * state on entry, so tests can call it several times in one process.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* Source lines per partition before another partition is worth it. */
+#define LINES_PER_PART 1024
+/* Batches in a row slower than the interval before warning. */
+#define SLOW_STREAK 3
+
+sr_runtime *sr_rt_current;
+
+/* ===================================================================== */
+/* Time                                                                   */
+/* ===================================================================== */
+
+int64_t sr_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t sr_mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct timespec ms_to_ts(int64_t ms) {
+    return (struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+}
+
+/* ===================================================================== */
+/* Signals                                                                */
+/* ===================================================================== */
+
+static volatile sig_atomic_t stop_signal; /* first SIGINT/SIGTERM, 0 = none */
+static volatile sig_atomic_t nsignals;
+static sem_t *volatile wake_sem;          /* rt->wake while handlers are installed */
+
+static void on_signal(int sig) {
+    if (nsignals++ > 0)
+        _exit(128 + sig);
+    stop_signal = sig;
+    sem_t *s = wake_sem;
+    if (s)
+        sem_post(s);
+}
+
+typedef struct saved_signals {
+    struct sigaction intr, term;
+} saved_signals;
+
+static void install_signals(sr_runtime *rt, saved_signals *old) {
+    stop_signal = 0;
+    nsignals = 0;
+    wake_sem = &rt->wake;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, &old->intr);
+    sigaction(SIGTERM, &sa, &old->term);
+}
+
+static void restore_signals(const saved_signals *old) {
+    sigaction(SIGINT, &old->intr, NULL);
+    sigaction(SIGTERM, &old->term, NULL);
+    wake_sem = NULL;
+}
+
+/* Sleep until the wall clock reaches due_ms; returns early (true) on a stop
+ * signal when `interruptible`. */
+static bool sleep_until(sr_runtime *rt, int64_t due_ms, bool interruptible) {
+    for (;;) {
+        if (interruptible && stop_signal)
+            return true;
+        if (sr_now_ms() >= due_ms)
+            return false;
+        struct timespec ts = ms_to_ts(due_ms);
+        if (interruptible) {
+            sem_timedwait(&rt->wake, &ts);
+        } else {
+            clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL);
+        }
+    }
+}
+
+/* ===================================================================== */
+/* Settings                                                               */
+/* ===================================================================== */
+
+const char *sr_conf_get(sr_runtime *rt, const char *key) {
+    if (!rt)
+        rt = sr_rt_current;
+    if (!rt || !key)
+        return NULL;
+    for (int i = rt->nconf_over - 1; i >= 0; i--)
+        if (strcmp(rt->conf_over[i].key, key) == 0)
+            return rt->conf_over[i].value;
+    const sr_program *p = rt->prog;
+    for (int i = p->nconf - 1; i >= 0; i--)
+        if (p->conf[i].key && strcmp(p->conf[i].key, key) == 0)
+            return p->conf[i].value;
+    return NULL;
+}
+
+static bool conf_true(sr_runtime *rt, const char *key) {
+    const char *v = sr_conf_get(rt, key);
+    return v && strcasecmp(v, "true") == 0;
+}
+
+/* local -> 1, local[N] / local[N,F] -> N, local[*] -> cores. -1 if bad. */
+static int parse_master(const char *m) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    if (!m)
+        return (int)cores;
+    if (strcmp(m, "local") == 0)
+        return 1;
+    if (strncmp(m, "local[", 6) != 0)
+        return -1;
+    const char *p = m + 6;
+    if (p[0] == '*' && (p[1] == ']' || p[1] == ',')) {
+        p++;
+    } else {
+        char *end;
+        errno = 0;
+        long n = strtol(p, &end, 10);
+        if (end == p || errno || n < 1 || n > 4096)
+            return -1;
+        cores = n;
+        p = end;
+    }
+    if (*p == ',') { /* local[N,maxFailures] */
+        p++;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return strcmp(p, "]") == 0 ? (int)cores : -1;
+}
+
+static bool parse_i64(const char *s, int64_t *out) {
+    if (!s || !*s)
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
+static void usage(FILE *f, const char *argv0, const sr_program *prog) {
+    fprintf(f,
+            "Usage: %s [options]\n"
+            "Runs the streaming application %s (batch interval %" PRId64 " ms) until stopped.\n"
+            "\n"
+            "  --master local[N]|local[*]  worker threads (default: %s)\n"
+            "  --checkpoint DIR            checkpoint directory (recovery)\n"
+            "  --conf KEY=VALUE            a runtime setting, overrides the program's (repeatable)\n"
+            "                              e.g. spark.streaming.stopGracefullyOnShutdown=true,\n"
+            "                              spark.streaming.receiver.maxRate=N, streamc.logLevel=WARN\n"
+            "  --clock real|manual         manual: batches back to back at start + k * interval\n"
+            "  --start-time MS             the clock's start (manual clock default: 0)\n"
+            "  --batches N                 stop cleanly after N batches\n"
+            "  --help                      this help\n"
+            "  --version                   runtime version\n",
+            argv0, prog->app_name ? prog->app_name : "?", prog->batch_ms,
+            prog->master ? prog->master : "all cores");
+}
+
+/* Returns -1 to go on, else the exit status to return (help, version, bad
+ * usage). */
+static int parse_options(sr_runtime *rt, int argc, char **argv) {
+    const char *argv0 = argc > 0 && argv[0] ? argv[0] : "app";
+    const char *clock = NULL, *start = NULL, *batches = NULL;
+    rt->conf_over = sr_xcalloc((size_t)(argc > 0 ? argc : 1), sizeof *rt->conf_over);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout, argv0, rt->prog);
+            return 0;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("%s (streamc runtime %s)\n", rt->prog->app_name ? rt->prog->app_name : argv0,
+                   SR_VERSION);
+            return 0;
+        }
+        static const char *const with_value[] = { "--master", "--checkpoint", "--conf",
+                                                  "--clock", "--start-time", "--batches" };
+        const char *name = NULL, *val = NULL;
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
+            size_t n = strlen(with_value[k]);
+            if (strncmp(a, with_value[k], n) == 0 && (a[n] == '\0' || a[n] == '=')) {
+                name = with_value[k];
+                if (a[n] == '=') {
+                    val = a + n + 1;
+                } else if (i + 1 < argc) {
+                    val = argv[++i];
+                } else {
+                    fprintf(stderr, "%s: option %s needs a value\nTry '%s --help'.\n", argv0, name, argv0);
+                    return 64;
+                }
+                break;
+            }
+        }
+        if (!name) {
+            fprintf(stderr, "%s: unknown %s '%s'\nTry '%s --help'.\n", argv0,
+                    a[0] == '-' ? "option" : "argument", a, argv0);
+            return 64;
+        }
+        if (strcmp(name, "--master") == 0) {
+            rt->master = val;
+        } else if (strcmp(name, "--checkpoint") == 0) {
+            if (!*val) {
+                fprintf(stderr, "%s: --checkpoint needs a directory\n", argv0);
+                return 64;
+            }
+            rt->checkpoint_dir = val;
+        } else if (strcmp(name, "--conf") == 0) {
+            const char *eq = strchr(val, '=');
+            if (!eq || eq == val) {
+                fprintf(stderr, "%s: --conf expects KEY=VALUE, got '%s'\n", argv0, val);
+                return 64;
+            }
+            sr_conf_kv *kv = &rt->conf_over[rt->nconf_over++];
+            char *key = sr_xmalloc((size_t)(eq - val) + 1);
+            memcpy(key, val, (size_t)(eq - val));
+            key[eq - val] = '\0';
+            kv->key = key;
+            kv->value = eq + 1;
+            if (strcmp(key, "spark.master") == 0)
+                rt->master = eq + 1;
+        } else if (strcmp(name, "--clock") == 0) {
+            clock = val;
+        } else if (strcmp(name, "--start-time") == 0) {
+            start = val;
+        } else {
+            batches = val;
+        }
+    }
+    if (clock && strcmp(clock, "manual") != 0 && strcmp(clock, "real") != 0) {
+        fprintf(stderr, "%s: --clock must be 'real' or 'manual', got '%s'\n", argv0, clock);
+        return 64;
+    }
+    rt->manual_clock = clock && strcmp(clock, "manual") == 0;
+    rt->start_ms = -1;
+    if (start && (!parse_i64(start, &rt->start_ms) || rt->start_ms < 0)) {
+        fprintf(stderr, "%s: --start-time expects milliseconds >= 0, got '%s'\n", argv0, start);
+        return 64;
+    }
+    if (batches && (!parse_i64(batches, &rt->max_batches) || rt->max_batches < 1)) {
+        fprintf(stderr, "%s: --batches expects a number >= 1, got '%s'\n", argv0, batches);
+        return 64;
+    }
+    bool from_cli = rt->master != NULL;
+    if (!rt->master)
+        rt->master = rt->prog->master;
+    rt->nworkers = parse_master(rt->master);
+    if (rt->nworkers < 0) {
+        fprintf(stderr, "%s: bad master '%s': expected local, local[N] or local[*]\n", argv0,
+                rt->master);
+        return from_cli ? 64 : 1;
+    }
+    const char *lvl = sr_conf_get(rt, "streamc.logLevel");
+    sr_log_level level = SR_LOG_INFO;
+    if (lvl) {
+        if (sr_log_parse_level(lvl, &level) != 0) {
+            fprintf(stderr, "%s: bad streamc.logLevel '%s': expected ERROR, WARN, INFO or DEBUG\n",
+                    argv0, lvl);
+            return 64;
+        }
+    } else if (rt->prog->log_level && sr_log_parse_level(rt->prog->log_level, &level) != 0) {
+        fprintf(stderr, "%s: unknown log level '%s', using INFO\n", argv0, rt->prog->log_level);
+        level = SR_LOG_INFO;
+    }
+    sr_log_set_level(level);
+    return -1;
+}
+
+/* ===================================================================== */
+/* Sources                                                                */
+/* ===================================================================== */
+
+static int start_sources(sr_runtime *rt) {
+    const sr_program *p = rt->prog;
+    char err[512];
+    rt->nsources = 0;
+    rt->sources = sr_xcalloc((size_t)(p->nsources > 0 ? p->nsources : 1), sizeof *rt->sources);
+    for (int i = 0; i < p->nsources; i++) {
+        err[0] = '\0';
+        sr_source *s = sr_source_open(&p->sources[i], &rt->source_opts, err, sizeof err);
+        if (!s) {
+            sr_log(SR_LOG_ERROR, "cannot open source %d: %s", i + 1, err[0] ? err : "unknown error");
+            return -1;
+        }
+        rt->sources[rt->nsources++].src = s;
+        if (sr_source_start(s, err, sizeof err) != 0) {
+            sr_log(SR_LOG_ERROR, "cannot start source %s: %s", sr_source_name(s),
+                   err[0] ? err : "unknown error");
+            return -1;
+        }
+        sr_log(SR_LOG_INFO, "Started source %s", sr_source_name(s));
+    }
+    return 0;
+}
+
+static void stop_sources(sr_runtime *rt, bool drain) {
+    for (int i = 0; i < rt->nsources; i++)
+        sr_source_stop(rt->sources[i].src, drain);
+}
+
+static void free_sources(sr_runtime *rt) {
+    stop_sources(rt, false);
+    for (int i = 0; i < rt->nsources; i++)
+        sr_source_free(rt->sources[i].src);
+    free(rt->sources);
+    rt->sources = NULL;
+    rt->nsources = 0;
+}
+
+/* The batch's lines of source i, split into contiguous partitions that
+ * point into the lines array; taken once per batch (cached). */
+sr_rdd sr_source_batch(sr_batch *b, int i) {
+    sr_runtime *rt = b->rt;
+    if (i < 0 || i >= rt->nsources) {
+        sr_log(SR_LOG_ERROR, "sr_source_batch: no source %d (the program has %d)", i, rt->nsources);
+        sr_rdd r = sr_rdd_new(b, 1);
+        return r;
+    }
+    sr_rt_source *s = &rt->sources[i];
+    if (s->cached_index == b->index)
+        return s->rdd;
+    sr_lines lines = { NULL, 0, 0 };
+    sr_source_take(s->src, b->time_ms, b->driver->arena, &lines);
+    rt->batch_records += lines.n;
+    rt->batch_bytes += lines.bytes;
+    int64_t np = (lines.n + LINES_PER_PART - 1) / LINES_PER_PART;
+    if (np > b->nworkers)
+        np = b->nworkers;
+    if (np < 1)
+        np = 1;
+    sr_rdd r = sr_rdd_new(b, (int)np);
+    int64_t base = lines.n / np, extra = lines.n % np, at = 0;
+    for (int j = 0; j < r.nparts; j++) {
+        int64_t len = base + (j < extra);
+        r.parts[j].ptr = lines.lines + at;
+        r.parts[j].len = r.parts[j].cap = len;
+        at += len;
+    }
+    s->rdd = r;
+    s->cached_index = b->index;
+    return r;
+}
+
+/* ===================================================================== */
+/* Batches                                                                */
+/* ===================================================================== */
+
+static void run_batch(sr_runtime *rt, int64_t index, int64_t due_ms) {
+    int64_t t0 = sr_mono_us();
+    int64_t delay_us = rt->manual_clock ? 0 : now_us() - due_ms * 1000;
+    if (delay_us < 0)
+        delay_us = 0;
+    sr_batch b = {
+        .time_ms = due_ms,
+        .index = index,
+        .rt = rt,
+        .driver = &rt->driver,
+        .nworkers = rt->nworkers,
+    };
+    rt->driver.time_ms = due_ms;
+    rt->driver.batch = &b;
+    rt->driver.err = SR_ERR_NONE;
+    rt->batch = &b;
+    rt->batch_records = 0;
+    rt->batch_bytes = 0;
+
+    rt->prog->run_batch(&b);
+
+    int64_t t1 = sr_mono_us();
+    fflush(stdout);
+    size_t bytes = rt->driver_arena.bytes + sr_pool_arena_bytes(rt->pool);
+    int64_t dropped = sr_pool_end_batch(rt->pool) + rt->driver.dropped;
+    rt->driver.dropped = 0;
+    sr_arena_reset(&rt->driver_arena);
+    rt->driver.batch = NULL;
+    rt->batch = NULL;
+
+    sr_batch_metrics *m = &rt->last;
+    m->time_ms = due_ms;
+    m->index = index;
+    m->records = rt->batch_records;
+    m->input_bytes = rt->batch_bytes;
+    m->dropped = dropped;
+    m->sched_delay_us = delay_us;
+    m->processing_us = t1 - t0;
+    m->arena_bytes = bytes;
+    rt->batches_done++;
+    rt->total_records += m->records;
+    rt->total_dropped += dropped;
+
+    if (sr_log_enabled(SR_LOG_INFO)) {
+        char extra[64] = "";
+        if (dropped)
+            snprintf(extra, sizeof extra, ", %" PRId64 " dropped", dropped);
+        sr_log(SR_LOG_INFO, "Batch %" PRId64 " ms: %" PRId64 " records%s, processing %.3f ms, delay %" PRId64 " ms",
+               due_ms, m->records, extra, (double)m->processing_us / 1000.0, delay_us / 1000);
+    }
+    if (m->processing_us > rt->prog->batch_ms * 1000) {
+        if (++rt->slow_streak >= SLOW_STREAK && !rt->warned_slow) {
+            rt->warned_slow = true;
+            sr_log(SR_LOG_WARN,
+                   "batches are piling up: the last %d took longer than the %" PRId64 " ms interval "
+                   "(last %.1f ms); use a longer batch interval, more workers (--master local[N]) or "
+                   "limit the input (spark.streaming.receiver.maxRate, backpressure)",
+                   rt->slow_streak, rt->prog->batch_ms, (double)m->processing_us / 1000.0);
+        }
+    } else {
+        rt->slow_streak = 0;
+    }
+}
+
+/* The batch loop; returns when stopped. */
+static void run_loop(sr_runtime *rt) {
+    int64_t interval = rt->prog->batch_ms;
+    int64_t first;
+    if (rt->manual_clock) {
+        first = (rt->start_ms >= 0 ? rt->start_ms : 0) + interval;
+    } else {
+        int64_t start = rt->start_ms >= 0 ? rt->start_ms : sr_now_ms();
+        first = (start / interval + 1) * interval;
+    }
+    for (int64_t k = 1; rt->max_batches == 0 || k <= rt->max_batches; k++) {
+        int64_t due = first + (k - 1) * interval;
+        if (!rt->manual_clock)
+            sleep_until(rt, due, true);
+        if (stop_signal) {
+            sr_log(SR_LOG_INFO, "Stopping on signal %d%s", (int)stop_signal,
+                   rt->graceful ? " (gracefully: one last batch with the data received)" : "");
+            if (rt->graceful) {
+                stop_sources(rt, true);
+                if (!rt->manual_clock)
+                    sleep_until(rt, due, false);
+                run_batch(rt, k, due);
+            }
+            return;
+        }
+        run_batch(rt, k, due);
+    }
+}
+
+/* ===================================================================== */
+/* sr_main                                                                */
+/* ===================================================================== */
+
+static void cleanup(sr_runtime *rt) {
+    free_sources(rt);
+    sr_pool_free(rt->pool);
+    sr_arena_free(&rt->driver_arena);
+    for (int i = 0; i < rt->nconf_over; i++)
+        free((char *)rt->conf_over[i].key);
+    free(rt->conf_over);
+    sem_destroy(&rt->wake);
+    sr_rt_current = NULL;
+    free(rt);
+}
+
+int sr_main(int argc, char **argv, const sr_program *prog) {
+    sr_runtime *rt = sr_xcalloc(1, sizeof *rt);
+    rt->prog = prog;
+    sem_init(&rt->wake, 0, 0);
+    sr_rt_current = rt;
+    sr_drop_reset();
+    sr_log_set_level(SR_LOG_INFO);
+    stop_signal = 0;
+    nsignals = 0;
+    sr_arena_init(&rt->driver_arena);
+    rt->driver.arena = &rt->driver_arena;
+    rt->driver.worker = -1;
+
+    int status = parse_options(rt, argc, argv);
+    if (status >= 0) {
+        cleanup(rt);
+        return status;
+    }
+    const char *app = prog->app_name ? prog->app_name : "app";
+    if (prog->batch_ms <= 0) {
+        sr_log(SR_LOG_ERROR, "%s: the batch interval must be positive (got %" PRId64 " ms)", app,
+               prog->batch_ms);
+        cleanup(rt);
+        return 1;
+    }
+    if (!rt->checkpoint_dir)
+        rt->checkpoint_dir = prog->checkpoint_dir;
+    rt->graceful = conf_true(rt, "spark.streaming.stopGracefullyOnShutdown");
+    rt->source_opts.batch_ms = prog->batch_ms;
+    const char *rate = sr_conf_get(rt, "spark.streaming.receiver.maxRate");
+    if (rate) {
+        char *end;
+        double r = strtod(rate, &end);
+        if (*end || r < 0) {
+            sr_log(SR_LOG_WARN, "ignoring spark.streaming.receiver.maxRate=%s: not a number >= 0", rate);
+            r = 0;
+        }
+        rt->source_opts.max_rate = r;
+    }
+
+    char err[512] = "";
+    rt->pool = sr_pool_new(rt->nworkers, err, sizeof err);
+    if (!rt->pool) {
+        sr_log(SR_LOG_ERROR, "%s: %s", app, err);
+        cleanup(rt);
+        return 1;
+    }
+    if (prog->init && prog->init(rt, err, sizeof err) != 0) {
+        sr_log(SR_LOG_ERROR, "%s: %s", app, err[0] ? err : "initialisation failed");
+        cleanup(rt);
+        return 1;
+    }
+    if (prog->stateful && !rt->checkpoint_dir)
+        sr_log(SR_LOG_WARN, "%s has stateful operators but no checkpoint directory: its state will "
+                            "not survive a restart (set `checkpoint \"dir\"` or --checkpoint DIR)", app);
+    if (start_sources(rt) != 0) {
+        cleanup(rt);
+        return 1;
+    }
+
+    saved_signals old;
+    install_signals(rt, &old);
+    sr_log(SR_LOG_INFO, "Started %s: batch interval %" PRId64 " ms, %d worker%s, %s clock", app,
+           prog->batch_ms, rt->nworkers, rt->nworkers == 1 ? "" : "s",
+           rt->manual_clock ? "manual" : "real");
+    run_loop(rt);
+    sr_log(SR_LOG_INFO, "Stopped %s after %" PRId64 " batch%s, %" PRId64 " records, %" PRId64 " dropped",
+           app, rt->batches_done, rt->batches_done == 1 ? "" : "es", rt->total_records,
+           rt->total_dropped);
+    fflush(stdout);
+    restore_signals(&old);
+    cleanup(rt);
+    return 0;
+}
