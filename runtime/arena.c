@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "streamrt.h"
+#include "runtime.h"
 
 #define MIN_CHUNK ((size_t)64 * 1024)
 /* Beyond this, chunks stop doubling (a huge batch still gets what it asks). */
@@ -129,6 +129,19 @@ void sr_arena_free(sr_arena *a) {
         c = next;
     }
     memset(a, 0, sizeof *a);
+}
+
+int sr_arena_chunk_count(const sr_arena *a, size_t *largest) {
+    int n = 0;
+    size_t big = 0;
+    for (const sr_arena_chunk *c = a->chunks; c; c = c->next) {
+        n++;
+        if (c->size > big)
+            big = c->size;
+    }
+    if (largest)
+        *largest = big;
+    return n;
 }
 
 sr_str sr_str_dup(sr_arena *a, sr_str s) {

@@ -16,6 +16,14 @@
 #include "source.h"
 
 /* ===================================================================== */
+/* Arenas (arena.c).                                                      */
+/* ===================================================================== */
+
+/* Number of chunks an arena holds and (if largest) the biggest chunk's
+ * usable size; for metrics and tests. */
+int sr_arena_chunk_count(const sr_arena *a, size_t *largest);
+
+/* ===================================================================== */
 /* Worker pool (pool.c).                                                  */
 /* ===================================================================== */
 

@@ -1,0 +1,122 @@
+/* test_map.c - the hash map template SR_MAP_DEFINE from streamrt.h. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+
+#include "streamrt.h"
+#include "unit.h"
+
+SR_MAP_DEFINE(wc_map, sr_str, int64_t, sr_str_eq)
+
+static bool long_eq(int64_t a, int64_t b) {
+    return a == b;
+}
+SR_MAP_DEFINE(lmap, int64_t, double, long_eq)
+
+static void test_word_count(void) {
+    wc_map m;
+    wc_map_init(&m);
+    const char *words[] = { "a", "b", "a", "c", "b", "a" };
+    for (int i = 0; i < 6; i++) {
+        sr_str w = { words[i], 1 };
+        bool added;
+        int64_t *v = wc_map_put(&m, w, sr_hash_str(w), &added);
+        if (added)
+            *v = 0;
+        *v += 1;
+    }
+    CU_ASSERT_EQUAL(m.len, 3);
+    /* insertion order */
+    CU_ASSERT(sr_str_eq(m.ents[0].key, SR_LIT("a")) && m.ents[0].val == 3);
+    CU_ASSERT(sr_str_eq(m.ents[1].key, SR_LIT("b")) && m.ents[1].val == 2);
+    CU_ASSERT(sr_str_eq(m.ents[2].key, SR_LIT("c")) && m.ents[2].val == 1);
+    sr_str x = SR_LIT("x");
+    CU_ASSERT_PTR_NULL(wc_map_find(&m, x, sr_hash_str(x)));
+    sr_str b = SR_LIT("b");
+    int64_t *v = wc_map_find(&m, b, sr_hash_str(b));
+    CU_ASSERT(v && *v == 2);
+    wc_map_free(&m);
+}
+
+static void test_many_keys(void) {
+    lmap m;
+    lmap_init(&m);
+    CU_ASSERT_PTR_NULL(lmap_find(&m, 1, sr_hash_long(1)));
+    enum { N = 200000 };
+    for (int64_t k = 0; k < N; k++) {
+        bool added;
+        double *v = lmap_put(&m, k * 7, sr_hash_long(k * 7), &added);
+        CU_ASSERT_FATAL(added);
+        *v = (double)k;
+    }
+    CU_ASSERT_EQUAL(m.len, N);
+    int bad = 0;
+    for (int64_t k = 0; k < N; k++) {
+        double *v = lmap_find(&m, k * 7, sr_hash_long(k * 7));
+        bad += !v || *v != (double)k;
+        bad += m.ents[k].key != k * 7; /* insertion order survives growth */
+        bad += lmap_find(&m, k * 7 + 1, sr_hash_long(k * 7 + 1)) != NULL;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* put of an existing key finds it */
+    bool added = true;
+    double *v = lmap_put(&m, 70, sr_hash_long(70), &added);
+    CU_ASSERT(!added && *v == 10.0);
+    lmap_free(&m);
+}
+
+static void test_clear_reuse(void) {
+    wc_map m;
+    wc_map_init(&m);
+    char keys[1000][8];
+    for (int round = 0; round < 5; round++) {
+        int n = 100 + round * 200;
+        for (int i = 0; i < n; i++) {
+            int len = snprintf(keys[i], sizeof keys[i], "k%d", i);
+            sr_str k = { keys[i], len };
+            bool added;
+            int64_t *v = wc_map_put(&m, k, sr_hash_str(k), &added);
+            CU_ASSERT_FATAL(added);
+            *v = i + round;
+        }
+        CU_ASSERT_EQUAL(m.len, n);
+        int bad = 0;
+        for (int i = 0; i < n; i++) {
+            sr_str k = { keys[i], (int64_t)strlen(keys[i]) };
+            int64_t *v = wc_map_find(&m, k, sr_hash_str(k));
+            bad += !v || *v != i + round;
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+        int64_t cap = m.cap;
+        wc_map_clear(&m);
+        CU_ASSERT_EQUAL(m.len, 0);
+        CU_ASSERT_EQUAL(m.cap, cap); /* memory kept */
+        sr_str k0 = SR_LIT("k0");
+        CU_ASSERT_PTR_NULL(wc_map_find(&m, k0, sr_hash_str(k0)));
+    }
+    wc_map_free(&m);
+    CU_ASSERT_EQUAL(m.len, 0);
+    CU_ASSERT_PTR_NULL(m.ents);
+}
+
+/* Colliding hashes still tell keys apart by EQ. */
+static void test_collisions(void) {
+    wc_map m;
+    wc_map_init(&m);
+    const char *ks[] = { "x", "y", "z", "w" };
+    for (int i = 0; i < 4; i++) {
+        bool added;
+        *wc_map_put(&m, (sr_str){ ks[i], 1 }, 42, &added) = i;
+        CU_ASSERT(added);
+    }
+    for (int i = 0; i < 4; i++) {
+        int64_t *v = wc_map_find(&m, (sr_str){ ks[i], 1 }, 42);
+        CU_ASSERT(v && *v == i);
+    }
+    wc_map_free(&m);
+}
+
+UNIT_SUITE(map,
+           { "word count", test_word_count },
+           { "many keys, growth, order", test_many_keys },
+           { "clear and reuse", test_clear_reuse },
+           { "hash collisions", test_collisions })
