@@ -14,9 +14,11 @@
 #ifndef STREAMRT_H
 #define STREAMRT_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -366,6 +368,32 @@ typedef struct sr_source_spec {
  * split into b->nworkers contiguous partitions (fewer when there are few
  * lines), as sr_str elements valid until the batch ends. */
 sr_rdd sr_source_batch(sr_batch *b, int i);
+
+/* ===================================================================== */
+/* Whole-batch operations (driver code, union, repartition).             */
+/* ===================================================================== */
+
+/* All elements, partitions in order, as one sequence in arena a. */
+sr_seq sr_rdd_collect(sr_arena *a, sr_rdd r, size_t elem);
+/* The first n elements (fewer if the rdd is smaller). */
+sr_seq sr_rdd_take(sr_arena *a, sr_rdd r, int64_t n, size_t elem);
+/* A one-partition rdd holding `s`. */
+sr_rdd sr_rdd_of(sr_batch *b, sr_seq s);
+/* a's partitions followed by c's (no copy of elements). */
+sr_rdd sr_rdd_union(sr_batch *b, sr_rdd a, sr_rdd c);
+/* The elements dealt round-robin into n partitions. */
+sr_rdd sr_rdd_repartition(sr_batch *b, sr_rdd r, int64_t n, size_t elem);
+/* Stable merge sort of n elements; scratch space from arena a. */
+void sr_sort(void *base, int64_t n, size_t elem,
+             int (*cmp)(const void *x, const void *y, void *arg), void *arg, sr_arena *a);
+
+/* Double -> Long as the JVM converts: NaN is 0, out-of-range saturates. */
+static inline int64_t sr_double_to_long(double d) {
+    if (d != d) return 0;
+    if (d >= 9223372036854775807.0) return INT64_MAX;
+    if (d <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)d;
+}
 
 /* ===================================================================== */
 /* Outputs.                                                               */

@@ -1,0 +1,867 @@
+/* emit.c - lay out the C program for a checked, planned .stream program.
+ *
+ * The file, top to bottom:
+ *   banner, #include "streamrt.h"
+ *   types          one struct per tuple and Option type
+ *   value code     toString / equality / hash / order / copy per type
+ *   data           top-level values, broadcast values, driver statics
+ *   lambdas        one static function each (driver helpers before them)
+ *   stages         one function per materialised DAG node (memoised per
+ *                  batch), keyed operators as map and reduce tasks
+ *   outputs        one function per output operation
+ *   run_batch, init, the program table, main
+ */
+#include "emit.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuse.h"
+#include "version.h"
+
+/* ===================================================================== */
+/* Writing                                                               */
+/* ===================================================================== */
+
+void emit(emitter *E, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(E->out, fmt, ap);
+    va_end(ap);
+}
+
+void emitln(emitter *E, const char *fmt, ...) {
+    for (int i = 0; i < E->indent; i++)
+        sb_puts(E->out, "    ");
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(E->out, fmt, ap);
+    va_end(ap);
+    sb_putc(E->out, '\n');
+}
+
+void emit_line_of(emitter *E, const ast *n) {
+    int line, col;
+    source_line_col(E->p->src, n->loc.start, &line, &col);
+    char *file = c_string_lit(E->p->src->path, strlen(E->p->src->path));
+    sb_printf(E->out, "#line %d %s\n", line, file);
+    free(file);
+}
+
+/* Point #line back at the emitted file itself after code from the source. */
+static void emit_line_restore(emitter *E) {
+    if (!E->opt->line_directives || E->out != &E->file)
+        return;
+    int line = 2;
+    for (size_t i = 0; i < E->file.len; i++)
+        line += E->file.ptr[i] == '\n';
+    const char *name = E->opt->c_name ? E->opt->c_name : "streamc-output.c";
+    char *file = c_string_lit(name, strlen(name));
+    sb_printf(E->out, "#line %d %s\n", line, file);
+    free(file);
+}
+
+const char *tkey(const type *t) {
+    static char ring[8][16];
+    static int next;
+    char *out = ring[next++ & 7];
+    snprintf(out, sizeof ring[0], "t%d", t->id);
+    return out;
+}
+
+char *zero_of(const type *t) {
+    switch (t->kind) {
+    case TY_INT: return xstrdup("((int64_t)0)");
+    case TY_DOUBLE: return xstrdup("0.0");
+    case TY_BOOL: return xstrdup("false");
+    default: return xasprintf("((%s){0})", ty_c(t));
+    }
+}
+
+/* ===================================================================== */
+/* Types and their value functions                                       */
+/* ===================================================================== */
+
+static void emit_types(emitter *E) {
+    emit(E, "/* ---- types ---- */\n");
+    for (int i = 0; i < ty_count(); i++) {
+        const type *t = ty_at(i);
+        if (!ty_is_value(t) || (t->kind != TY_TUPLE && t->kind != TY_OPTION))
+            continue;
+        emit(E, "typedef struct %s { ", ty_c(t));
+        if (t->kind == TY_TUPLE)
+            for (int f = 0; f < t->nelems; f++)
+                emit(E, "%s _%d; ", ty_c(t->elems[f]), f + 1);
+        else
+            emit(E, "bool some; %s v; ", ty_c(t->elems[0]));
+        emit(E, "} %s; /* %s */\n", ty_c(t), ty_name(t));
+    }
+    emit(E, "\n");
+}
+
+static const char *coll_display(seq_coll c) {
+    switch (c) {
+    case COLL_SEQ: case COLL_LIST: return "List";
+    case COLL_ARRAY: return "Array";
+    case COLL_BUFFER: return "ListBuffer";
+    case COLL_ITERABLE: return "CompactBuffer";
+    }
+    return "List";
+}
+
+/* fmt_ (Scala toString into a buffer), tostr_, eq_, hash_, cmp_, copy_. */
+static void emit_value_functions(emitter *E, const type *t) {
+    const char *k = tkey(t), *c = ty_c(t);
+    emit(E, "/* %s */\n", ty_name(t));
+    switch (t->kind) {
+    case TY_INT:
+    case TY_DOUBLE:
+    case TY_BOOL: {
+        const char *fmt = t->kind == TY_INT ? "sr_buf_long" : t->kind == TY_DOUBLE ? "sr_buf_double" : "sr_buf_bool";
+        const char *hash = t->kind == TY_INT ? "sr_hash_long" : t->kind == TY_DOUBLE ? "sr_hash_double" : "sr_hash_bool";
+        emit(E, "static inline void fmt_%s(sr_buf *b, %s v) { %s(b, v); }\n", k, c, fmt);
+        if (t->kind == TY_BOOL)
+            emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) { (void)cx; return sr_bool_to_str(v); }\n", k, c);
+        else
+            emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) { return %s(cx, v); }\n", k, c,
+                 t->kind == TY_INT ? "sr_long_to_str" : "sr_double_to_str");
+        emit(E, "static inline bool eq_%s(%s a, %s b) { return a == b; }\n", k, c, c);
+        emit(E, "static inline uint64_t hash_%s(%s v) { return %s(v); }\n", k, c, hash);
+        emit(E, "static inline int cmp_%s(%s a, %s b) { return (a > b) - (a < b); }\n", k, c, c);
+        emit(E, "static inline %s copy_%s(sr_arena *a, %s v) { (void)a; return v; }\n", c, k, c);
+        break;
+    }
+    case TY_STRING:
+        emit(E, "static inline void fmt_%s(sr_buf *b, sr_str v) { if (v.ptr) sr_buf_str(b, v); else sr_buf_cstr(b, \"null\"); }\n", k);
+        emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, sr_str v) { (void)cx; return v.ptr ? v : SR_LIT(\"null\"); }\n", k);
+        emit(E, "static inline bool eq_%s(sr_str a, sr_str b) { return sr_str_eq(a, b); }\n", k);
+        emit(E, "static inline uint64_t hash_%s(sr_str v) { return sr_hash_str(v); }\n", k);
+        emit(E, "static inline int cmp_%s(sr_str a, sr_str b) { return sr_str_cmp(a, b); }\n", k);
+        emit(E, "static inline sr_str copy_%s(sr_arena *a, sr_str v) { return v.ptr ? sr_str_dup(a, v) : v; }\n", k);
+        break;
+    case TY_TUPLE:
+        emit(E, "static inline void fmt_%s(sr_buf *b, %s v) {\n    sr_buf_char(b, '(');\n", k, c);
+        for (int f = 0; f < t->nelems; f++)
+            emit(E, "%s    fmt_%s(b, v._%d);\n", f ? "    sr_buf_char(b, ',');\n" : "", tkey(t->elems[f]), f + 1);
+        emit(E, "    sr_buf_char(b, ')');\n}\n");
+        emit(E, "static inline bool eq_%s(%s a, %s b) {\n    return true", k, c, c);
+        for (int f = 0; f < t->nelems; f++)
+            emit(E, " && eq_%s(a._%d, b._%d)", tkey(t->elems[f]), f + 1, f + 1);
+        emit(E, ";\n}\n");
+        emit(E, "static inline uint64_t hash_%s(%s v) {\n    uint64_t h = %d;\n", k, c, t->nelems);
+        for (int f = 0; f < t->nelems; f++)
+            emit(E, "    h = sr_hash_mix(h, hash_%s(v._%d));\n", tkey(t->elems[f]), f + 1);
+        emit(E, "    return h;\n}\n");
+        emit(E, "static inline int cmp_%s(%s a, %s b) {\n    int c = 0;\n", k, c, c);
+        for (int f = 0; f < t->nelems; f++)
+            emit(E, "    if ((c = cmp_%s(a._%d, b._%d)) != 0) return c;\n", tkey(t->elems[f]), f + 1, f + 1);
+        emit(E, "    return c;\n}\n");
+        emit(E, "static inline %s copy_%s(sr_arena *a, %s v) {\n", c, k, c);
+        for (int f = 0; f < t->nelems; f++)
+            emit(E, "    v._%d = copy_%s(a, v._%d);\n", f + 1, tkey(t->elems[f]), f + 1);
+        emit(E, "    return v;\n}\n");
+        break;
+    case TY_OPTION: {
+        const char *ek = xstrdup(tkey(t->elems[0]));
+        emit(E, "static inline void fmt_%s(sr_buf *b, %s v) {\n", k, c);
+        emit(E, "    if (!v.some) { sr_buf_cstr(b, \"None\"); return; }\n");
+        emit(E, "    sr_buf_cstr(b, \"Some(\");\n    fmt_%s(b, v.v);\n    sr_buf_char(b, ')');\n}\n", ek);
+        emit(E, "static inline bool eq_%s(%s a, %s b) { return a.some == b.some && (!a.some || eq_%s(a.v, b.v)); }\n", k, c, c, ek);
+        emit(E, "static inline uint64_t hash_%s(%s v) { return v.some ? sr_hash_mix(1, hash_%s(v.v)) : 0; }\n", k, c, ek);
+        emit(E, "static inline int cmp_%s(%s a, %s b) { return a.some != b.some ? (int)a.some - (int)b.some : a.some ? cmp_%s(a.v, b.v) : 0; }\n", k, c, c, ek);
+        emit(E, "static inline %s copy_%s(sr_arena *a, %s v) { if (v.some) v.v = copy_%s(a, v.v); return v; }\n", c, k, c, ek);
+        free((char *)ek);
+        break;
+    }
+    case TY_SEQ: {
+        const char *ek = xstrdup(tkey(t->elems[0]));
+        const char *ec = ty_c(t->elems[0]);
+        emit(E, "static inline void fmt_%s(sr_buf *b, sr_seq v) {\n", k);
+        emit(E, "    sr_buf_cstr(b, \"%s(\");\n", coll_display(t->coll));
+        emit(E, "    for (int64_t i = 0; i < v.len; i++) {\n        if (i) sr_buf_cstr(b, \", \");\n");
+        emit(E, "        fmt_%s(b, SR_SEQ_AT(%s, v, i));\n    }\n    sr_buf_char(b, ')');\n}\n", ek, ec);
+        emit(E, "static inline bool eq_%s(sr_seq a, sr_seq b) {\n    if (a.len != b.len) return false;\n", k);
+        emit(E, "    for (int64_t i = 0; i < a.len; i++)\n        if (!eq_%s(SR_SEQ_AT(%s, a, i), SR_SEQ_AT(%s, b, i))) return false;\n    return true;\n}\n", ek, ec, ec);
+        emit(E, "static inline uint64_t hash_%s(sr_seq v) {\n    uint64_t h = 7;\n", k);
+        emit(E, "    for (int64_t i = 0; i < v.len; i++) h = sr_hash_mix(h, hash_%s(SR_SEQ_AT(%s, v, i)));\n    return h;\n}\n", ek, ec);
+        emit(E, "static inline int cmp_%s(sr_seq a, sr_seq b) {\n", k);
+        emit(E, "    for (int64_t i = 0; i < a.len && i < b.len; i++) {\n");
+        emit(E, "        int c = cmp_%s(SR_SEQ_AT(%s, a, i), SR_SEQ_AT(%s, b, i));\n        if (c) return c;\n    }\n", ek, ec, ec);
+        emit(E, "    return (a.len > b.len) - (a.len < b.len);\n}\n");
+        emit(E, "static inline sr_seq copy_%s(sr_arena *a, sr_seq v) {\n    sr_seq r = {0};\n", k);
+        emit(E, "    sr_seq_reserve(a, &r, v.len ? v.len : 1, sizeof(%s));\n", ec);
+        emit(E, "    for (int64_t i = 0; i < v.len; i++) SR_SEQ_AT(%s, r, i) = copy_%s(a, SR_SEQ_AT(%s, v, i));\n", ec, ek, ec);
+        emit(E, "    r.len = v.len;\n    return r;\n}\n");
+        free((char *)ek);
+        break;
+    }
+    default:
+        return;
+    }
+    if (t->kind == TY_TUPLE || t->kind == TY_OPTION || t->kind == TY_SEQ)
+        emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) {\n    sr_buf b = {0};\n    fmt_%s(&b, v);\n"
+                "    sr_str s = sr_buf_to_str(cx, &b);\n    sr_buf_free(&b);\n    return s;\n}\n", k, c, k);
+    emit(E, "\n");
+}
+
+/* ===================================================================== */
+/* Data and lambdas                                                      */
+/* ===================================================================== */
+
+static void emit_data(emitter *E) {
+    program *p = E->p;
+    emit(E, "/* ---- program data ---- */\n");
+    emit(E, "static sr_arena sr_prog_arena; /* values kept for the whole run */\n");
+    for (int i = 0; i < p->nglobals; i++) {
+        binding *b = p->globals[i];
+        if (b->ty->kind == TY_BROADCAST)
+            emit(E, "static sr_seq %s_live, %s_snap; /* broadcast %s: driver's copy, this batch's copy */\n",
+                 b->cname, b->cname, b->name);
+        else if (ty_is_value(b->ty))
+            emit(E, "static %s %s; /* %s */\n", ty_c(b->ty), b->cname, b->name);
+    }
+    for (int i = 0; i < p->nstatics; i++) {
+        binding *b = p->statics[i];
+        if (ty_is_value(b->ty) || b->ty->kind == TY_RDD)
+            emit(E, "static %s %s; /* driver: %s */\n", ty_c(b->ty), b->cname, b->name);
+    }
+    emit(E, "\n");
+}
+
+static void emit_lambdas(emitter *E) {
+    program *p = E->p;
+    emit(E, "/* ---- lambdas ---- */\n");
+    for (int i = 0; i < p->nlambdas; i++) {
+        lambda_info *li = p->lambdas[i];
+        if (li->is_inline)
+            continue;
+        emit(E, "static %s L%d(sr_ctx *cx", ty_c(li->ret), li->id);
+        for (int j = 0; j < li->nparams; j++)
+            emit(E, ", %s", ty_c(li->params[j]->ty));
+        emit(E, ");\n");
+    }
+    emit(E, "\n");
+    for (int i = 0; i < p->nlambdas; i++) {
+        lambda_info *li = p->lambdas[i];
+        if (li->is_inline)
+            continue;
+        strbuf body = { 0 }, pending = { 0 };
+        E->out = &body;
+        E->pending = &pending;
+        lower_lambda(E, li);
+        E->out = &E->file;
+        E->pending = NULL;
+        if (pending.ptr)
+            sb_puts(&E->file, pending.ptr);
+        sb_puts(&E->file, body.ptr);
+        emit_line_restore(E);
+        emit(E, "\n");
+        sb_free(&body);
+        sb_free(&pending);
+    }
+}
+
+/* ===================================================================== */
+/* Stages: one function per materialised node                            */
+/* ===================================================================== */
+
+/* The steps of the fused chain that ends in `in`, and its materialised base. */
+static int chain_steps(emitter *E, dag_node *in, step *steps, dag_node **base) {
+    dag_node **chain = xmalloc((size_t)E->p->dag.len * sizeof *chain);
+    int n = plan_chain(in, chain, base);
+    for (int i = 0; i < n; i++)
+        steps[i] = step_of(chain[i]);
+    free(chain);
+    return n;
+}
+
+static void emit_stage_comment(emitter *E, dag_node *n, const step *steps, int nsteps) {
+    int line, col;
+    source_line_col(E->p->src, n->at->loc.start, &line, &col);
+    emit(E, "/* node %d: %s (line %d)", n->id, op_spelling(n->op), line);
+    if (nsteps) {
+        emit(E, ", fused:");
+        for (int i = 0; i < nsteps; i++)
+            emit(E, " %s", op_spelling(steps[i].op));
+    }
+    emit(E, " */\n");
+}
+
+/* The per-element loop over partition `task` of `in_expr`; the body is the
+ * steps followed by the sink. */
+static void emit_task_loop(emitter *E, const char *in_expr, const type *in_t, const step *steps,
+                           int nsteps, sink_fn sink, void *arg) {
+    emitln(E, "sr_seq in = %s;", in_expr);
+    emitln(E, "for (int64_t i = 0; i < in.len; i++) {");
+    E->indent++;
+    emitln(E, "%s x = SR_SEQ_AT(%s, in, i);", ty_c(in_t), ty_c(in_t));
+    emit_steps(E, steps, nsteps, "x", in_t, sink, arg);
+    E->indent--;
+    emitln(E, "}");
+}
+
+static void sink_push_out(emitter *E, const char *var, const type *t, void *arg) {
+    (void)arg;
+    emitln(E, "*(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = %s;", ty_c(t), ty_c(t), var);
+}
+
+static void emit_memo_begin(emitter *E, dag_node *n) {
+    emit(E, "static int64_t n%d_at = -1; /* batch index n%d_rdd belongs to */\n", n->id, n->id);
+    emit(E, "static sr_rdd n%d_rdd;\n", n->id);
+    emit(E, "static sr_rdd node_%d(sr_batch *b) {\n", n->id);
+    emit(E, "    if (n%d_at == b->index) return n%d_rdd;\n", n->id, n->id);
+}
+
+static void emit_memo_end(emitter *E, dag_node *n, const char *result) {
+    emit(E, "    n%d_at = b->index;\n    return n%d_rdd = %s;\n}\n\n", n->id, n->id, result);
+}
+
+static void emit_narrow(emitter *E, dag_node *n) {
+    step steps[64];
+    dag_node *base;
+    int ns = chain_steps(E, n->in[0], steps, &base);
+    steps[ns++] = step_of(n);
+    emit_stage_comment(E, n, steps, ns);
+    bool one_to_one = true;
+    for (int i = 0; i < ns; i++)
+        one_to_one &= steps[i].op == OP_MAP || steps[i].op == OP_MAPVALUES;
+    emit(E, "static void node_%d_task(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    E->indent = 1;
+    emitln(E, "sr_rdd *io = arg; /* io[0]: input, io[1]: output */");
+    emitln(E, "sr_seq *out = &io[1].parts[task];");
+    if (one_to_one)
+        emitln(E, "sr_seq_reserve(cx->arena, out, io[0].parts[task].len, sizeof(%s));", ty_c(n->elem));
+    emit_task_loop(E, "io[0].parts[task]", base->elem, steps, ns, sink_push_out, NULL);
+    E->indent = 0;
+    emit(E, "}\n");
+    emit_memo_begin(E, n);
+    emit(E, "    sr_rdd io[2] = { node_%d(b), {0} };\n", base->id);
+    emit(E, "    io[1] = sr_rdd_new(b, io[0].nparts);\n");
+    emit(E, "    sr_run_tasks(b, io[0].nparts, node_%d_task, io);\n", n->id);
+    emit_memo_end(E, n, "io[1]");
+}
+
+/* ---- keyed operators ---- */
+
+typedef struct keyed_sink {
+    dag_node *n;
+    int side;     /* which input (joins) */
+} keyed_sink;
+
+/* map side of reduceByKey / countByValue: combine into the task's table */
+static void sink_combine(emitter *E, const char *var, const type *t, void *arg) {
+    keyed_sink *ks = arg;
+    dag_node *n = ks->n;
+    bool by_value = n->op == OP_COUNTBYVALUE;
+    const type *K = by_value ? t : t->elems[0];
+    const type *V = by_value ? ty_int() : t->elems[1];
+    char *key = by_value ? xstrdup(var) : xasprintf("%s._1", var);
+    char *val = by_value ? xstrdup("1") : xasprintf("%s._2", var);
+    emitln(E, "bool added;");
+    emitln(E, "%s *v = M%d_put(m, %s, hash_%s(%s), &added);", ty_c(V), n->id, key, tkey(K), key);
+    emitln(E, "if (added) { *v = %s; continue; }", val);
+    if (by_value) {
+        emitln(E, "*v = sr_add(*v, %s);", val);
+    } else {
+        lambda_info *li = sem_lambda(n->fn);
+        emitln(E, "%s r = L%d(cx, *v, %s);", ty_c(V), li->id, val);
+        if (li->may_fail)
+            emitln(E, "if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }");
+        emitln(E, "*v = r;");
+    }
+    free(key);
+    free(val);
+}
+
+/* map side of groupByKey and the joins: collect values per key */
+static void sink_collect(emitter *E, const char *var, const type *t, void *arg) {
+    keyed_sink *ks = arg;
+    const type *K = t->elems[0], *V = t->elems[1];
+    emitln(E, "bool added;");
+    emitln(E, "sr_seq *vs = M%d_%d_put(m, %s._1, hash_%s(%s._1), &added);", ks->n->id, ks->side, var,
+           tkey(K), var);
+    emitln(E, "if (added) *vs = (sr_seq){0};");
+    emitln(E, "*(%s *)sr_seq_push(cx->arena, vs, sizeof(%s)) = %s._2;", ty_c(V), ty_c(V), var);
+}
+
+static void sink_count(emitter *E, const char *var, const type *t, void *arg) {
+    (void)var, (void)t, (void)arg;
+    emitln(E, "count++;");
+}
+
+static void sink_reduce(emitter *E, const char *var, const type *t, void *arg) {
+    keyed_sink *ks = arg;
+    lambda_info *li = sem_lambda(ks->n->fn);
+    emitln(E, "if (!has) { acc = %s; has = true; continue; }", var);
+    emitln(E, "%s r = L%d(cx, acc, %s);", ty_c(t), li->id, var);
+    if (li->may_fail)
+        emitln(E, "if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }");
+    emitln(E, "acc = r;");
+}
+
+/* Tables kept across batches, one per task; grown when more tasks come. */
+static void emit_tables(emitter *E, const char *M, const char *K, const char *V, const char *eq) {
+    emit(E, "SR_MAP_DEFINE(%s, %s, %s, %s)\n", M, K, V, eq);
+    emit(E, "static %s *%s_tables;\nstatic int %s_ntables;\n", M, M, M);
+    emit(E, "static %s *%s_tables_for(int n) {\n", M, M);
+    emit(E, "    if (n > %s_ntables) {\n", M);
+    emit(E, "        %s_tables = sr_xrealloc(%s_tables, (size_t)n * sizeof *%s_tables);\n", M, M, M);
+    emit(E, "        for (int i = %s_ntables; i < n; i++) %s_init(&%s_tables[i]);\n", M, M, M);
+    emit(E, "        %s_ntables = n;\n    }\n    return %s_tables;\n}\n", M, M);
+}
+
+static void emit_count_or_reduce(emitter *E, dag_node *n) {
+    step steps[64];
+    dag_node *base;
+    int ns = chain_steps(E, n->in[0], steps, &base);
+    bool count = n->op == OP_COUNT;
+    const type *T = count ? n->in[0]->elem : n->elem;
+    keyed_sink ks = { n, 0 };
+    emit_stage_comment(E, n, steps, ns);
+    emit(E, "struct n%d_io { sr_rdd in; %s *acc; bool *has; };\n", n->id, count ? "int64_t" : ty_c(T));
+    emit(E, "static void node_%d_task(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    E->indent = 1;
+    emitln(E, "struct n%d_io *io = arg;", n->id);
+    if (count)
+        emitln(E, "int64_t count = 0;");
+    else
+        emitln(E, "%s acc = %s;\nbool has = false;", ty_c(T), zero_of(T));
+    emit_task_loop(E, "io->in.parts[task]", base->elem, steps, ns, count ? sink_count : sink_reduce, &ks);
+    emitln(E, "io->acc[task] = %s;", count ? "count" : "acc");
+    if (!count)
+        emitln(E, "io->has[task] = has;");
+    E->indent = 0;
+    emit(E, "}\n");
+    emit_memo_begin(E, n);
+    emit(E, "    struct n%d_io io = { node_%d(b), NULL, NULL };\n", n->id, base->id);
+    emit(E, "    io.acc = sr_arena_alloc(b->driver->arena, (size_t)io.in.nparts * sizeof *io.acc);\n");
+    emit(E, "    io.has = sr_arena_alloc(b->driver->arena, (size_t)io.in.nparts * sizeof *io.has);\n");
+    emit(E, "    sr_run_tasks(b, io.in.nparts, node_%d_task, &io);\n", n->id);
+    emit(E, "    sr_rdd out = sr_rdd_new(b, 1);\n");
+    if (count) {
+        emit(E, "    int64_t total = 0;\n");
+        emit(E, "    for (int t = 0; t < io.in.nparts; t++) total += io.acc[t];\n");
+        emit(E, "    *(int64_t *)sr_seq_push(b->driver->arena, &out.parts[0], sizeof(int64_t)) = total;\n");
+    } else {
+        lambda_info *li = sem_lambda(n->fn);
+        emit(E, "    sr_ctx *cx = b->driver;\n    bool has = false;\n    %s acc = %s;\n", ty_c(T), zero_of(T));
+        emit(E, "    for (int t = 0; t < io.in.nparts; t++) {\n");
+        emit(E, "        if (!io.has[t]) continue;\n");
+        emit(E, "        if (!has) { acc = io.acc[t]; has = true; continue; }\n");
+        emit(E, "        %s r = L%d(cx, acc, io.acc[t]);\n", ty_c(T), li->id);
+        emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+        emit(E, "        acc = r;\n    }\n");
+        emit(E, "    if (has) *(%s *)sr_seq_push(cx->arena, &out.parts[0], sizeof(%s)) = acc;\n", ty_c(T), ty_c(T));
+    }
+    emit_memo_end(E, n, "out");
+}
+
+static void emit_reduce_by_key(emitter *E, dag_node *n) {
+    step steps[64];
+    dag_node *base;
+    int ns = chain_steps(E, n->in[0], steps, &base);
+    bool by_value = n->op == OP_COUNTBYVALUE;
+    const type *T = n->elem, *K = T->elems[0], *V = T->elems[1];
+    char M[32], eq[32];
+    snprintf(M, sizeof M, "M%d", n->id);
+    snprintf(eq, sizeof eq, "eq_%s", tkey(K));
+    keyed_sink ks = { n, 0 };
+    emit_stage_comment(E, n, steps, ns);
+    emit_tables(E, M, ty_c(K), ty_c(V), eq);
+    emit(E, "static %s *R%d_tables;\nstatic int R%d_ntables;\n", M, n->id, n->id);
+    /* map side */
+    emit(E, "static void node_%d_map(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    E->indent = 1;
+    emitln(E, "sr_rdd *io = arg;");
+    emitln(E, "%s *m = &%s_tables[task];", M, M);
+    emitln(E, "%s_clear(m);", M);
+    emit_task_loop(E, "io[0].parts[task]", base->elem, steps, ns, sink_combine, &ks);
+    E->indent = 0;
+    emit(E, "}\n");
+    /* reduce side: partition `task` of the keys */
+    emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    emit(E, "    sr_rdd *io = arg;\n");
+    emit(E, "    uint64_t parts = (uint64_t)io[1].nparts;\n");
+    emit(E, "    %s *r = &R%d_tables[task];\n", M, n->id);
+    emit(E, "    %s_clear(r);\n", M);
+    emit(E, "    for (int t = 0; t < io[0].nparts; t++) {\n");
+    emit(E, "        %s *m = &%s_tables[t];\n", M, M);
+    emit(E, "        for (int64_t i = 0; i < m->len; i++) {\n");
+    emit(E, "            %s_ent *e = &m->ents[i];\n", M);
+    emit(E, "            if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
+    emit(E, "            bool added;\n");
+    emit(E, "            %s *v = %s_put(r, e->key, e->hash, &added);\n", ty_c(V), M);
+    emit(E, "            if (added) { *v = e->val; continue; }\n");
+    if (by_value) {
+        emit(E, "            *v = sr_add(*v, e->val);\n");
+    } else {
+        lambda_info *li = sem_lambda(n->fn);
+        emit(E, "            %s c = L%d(cx, *v, e->val);\n", ty_c(V), li->id);
+        if (li->may_fail)
+            emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+        emit(E, "            *v = c;\n");
+    }
+    emit(E, "        }\n    }\n");
+    emit(E, "    sr_seq *out = &io[1].parts[task];\n");
+    emit(E, "    sr_seq_reserve(cx->arena, out, r->len ? r->len : 1, sizeof(%s));\n", ty_c(T));
+    emit(E, "    for (int64_t i = 0; i < r->len; i++)\n");
+    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = (%s){r->ents[i].key, r->ents[i].val};\n", ty_c(T), ty_c(T));
+    emit(E, "}\n");
+    emit_memo_begin(E, n);
+    emit(E, "    sr_rdd io[2] = { node_%d(b), sr_rdd_new(b, b->nworkers) };\n", base->id);
+    emit(E, "    %s_tables_for(io[0].nparts);\n", M);
+    emit(E, "    if (b->nworkers > R%d_ntables) {\n", n->id);
+    emit(E, "        R%d_tables = sr_xrealloc(R%d_tables, (size_t)b->nworkers * sizeof *R%d_tables);\n", n->id, n->id, n->id);
+    emit(E, "        for (int i = R%d_ntables; i < b->nworkers; i++) %s_init(&R%d_tables[i]);\n", n->id, M, n->id);
+    emit(E, "        R%d_ntables = b->nworkers;\n    }\n", n->id);
+    emit(E, "    sr_run_tasks(b, io[0].nparts, node_%d_map, io);\n", n->id);
+    emit(E, "    sr_run_tasks(b, io[1].nparts, node_%d_reduce, io);\n", n->id);
+    emit_memo_end(E, n, "io[1]");
+}
+
+/* groupByKey, join, leftOuterJoin, rightOuterJoin, fullOuterJoin, cogroup:
+ * each input's chain collects values per key (map side); the reduce side
+ * merges, per key partition, the left values then the right values. */
+static void emit_grouping(emitter *E, dag_node *n) {
+    int sides = n->op == OP_GROUPBYKEY ? 1 : 2;
+    const type *T = n->elem, *K = T->elems[0];
+    dag_node *base[2];
+    emit(E, "/* node %d: %s */\n", n->id, op_spelling(n->op));
+    for (int s = 0; s < sides; s++) {
+        step steps[64];
+        int ns = chain_steps(E, n->in[s], steps, &base[s]);
+        keyed_sink ks = { n, s };
+        char M[32], eq[32];
+        snprintf(M, sizeof M, "M%d_%d", n->id, s);
+        snprintf(eq, sizeof eq, "eq_%s", tkey(K));
+        emit_tables(E, M, ty_c(K), "sr_seq", eq);
+        emit(E, "static void node_%d_map%d(sr_ctx *cx, int task, void *arg) {\n", n->id, s);
+        E->indent = 1;
+        emitln(E, "sr_rdd *io = arg;");
+        emitln(E, "%s *m = &%s_tables[task];", M, M);
+        emitln(E, "%s_clear(m);", M);
+        emit_task_loop(E, "io[0].parts[task]", base[s]->elem, steps, ns, sink_collect, &ks);
+        E->indent = 0;
+        emit(E, "}\n");
+    }
+    emit(E, "typedef struct J%d_vals { sr_seq l, r; } J%d_vals;\n", n->id, n->id);
+    char M[32], eq[32], vals[32];
+    snprintf(M, sizeof M, "J%d", n->id);
+    snprintf(eq, sizeof eq, "eq_%s", tkey(K));
+    snprintf(vals, sizeof vals, "J%d_vals", n->id);
+    emit_tables(E, M, ty_c(K), vals, eq);
+    emit(E, "struct n%d_io { sr_rdd in[2]; sr_rdd out; };\n", n->id);
+    emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    emit(E, "    struct n%d_io *io = arg;\n", n->id);
+    emit(E, "    uint64_t parts = (uint64_t)io->out.nparts;\n");
+    emit(E, "    J%d *r = &J%d_tables[task];\n", n->id, n->id);
+    emit(E, "    J%d_clear(r);\n", n->id);
+    for (int s = 0; s < sides; s++) {
+        const type *V = n->in[s]->elem->elems[1];
+        emit(E, "    for (int t = 0; t < io->in[%d].nparts; t++) {\n", s);
+        emit(E, "        M%d_%d *m = &M%d_%d_tables[t];\n", n->id, s, n->id, s);
+        emit(E, "        for (int64_t i = 0; i < m->len; i++) {\n");
+        emit(E, "            M%d_%d_ent *e = &m->ents[i];\n", n->id, s);
+        emit(E, "            if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
+        emit(E, "            bool added;\n");
+        emit(E, "            J%d_vals *v = J%d_put(r, e->key, e->hash, &added);\n", n->id, n->id);
+        emit(E, "            if (added) *v = (J%d_vals){{0}, {0}};\n", n->id);
+        emit(E, "            sr_seq *dst = &v->%c;\n", s ? 'r' : 'l');
+        emit(E, "            sr_seq_reserve(cx->arena, dst, dst->len + e->val.len, sizeof(%s));\n", ty_c(V));
+        emit(E, "            memcpy((%s *)dst->ptr + dst->len, e->val.ptr, (size_t)e->val.len * sizeof(%s));\n", ty_c(V), ty_c(V));
+        emit(E, "            dst->len += e->val.len;\n");
+        emit(E, "        }\n    }\n");
+    }
+    emit(E, "    sr_seq *out = &io->out.parts[task];\n");
+    emit(E, "    for (int64_t i = 0; i < r->len; i++) {\n");
+    emit(E, "        %s k = r->ents[i].key;\n", ty_c(K));
+    emit(E, "        sr_seq ls = r->ents[i].val.l, rs = r->ents[i].val.r;\n");
+    const char *tc = ty_c(T);
+    if (n->op == OP_GROUPBYKEY || n->op == OP_COGROUP) {
+        if (n->op == OP_GROUPBYKEY)
+            emit(E, "        (void)rs;\n        *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, ls};\n", tc, tc, tc);
+        else
+            emit(E, "        *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, {ls, rs}};\n", tc, tc, tc);
+    } else {
+        const type *VW = T->elems[1];
+        const type *V = n->in[0]->elem->elems[1], *W = n->in[1]->elem->elems[1];
+        const char *vc = ty_c(V), *wc = ty_c(W);
+        char *vwc = xstrdup(ty_c(VW));
+        char *ov = VW->elems[0]->kind == TY_OPTION && V->kind != TY_OPTION ? xstrdup(ty_c(VW->elems[0])) : NULL;
+        char *ow = VW->elems[1]->kind == TY_OPTION && W->kind != TY_OPTION ? xstrdup(ty_c(VW->elems[1])) : NULL;
+        bool keep_l = n->op == OP_LEFTOUTERJOIN || n->op == OP_FULLOUTERJOIN;
+        bool keep_r = n->op == OP_RIGHTOUTERJOIN || n->op == OP_FULLOUTERJOIN;
+        /* Option wrappers where the join kind makes a side optional */
+        char *lv = ov ? xasprintf("(%s){true, v}", ov) : xstrdup("v");
+        char *rw = ow ? xasprintf("(%s){true, w}", ow) : xstrdup("w");
+        emit(E, "        for (int64_t a = 0; a < ls.len; a++) {\n");
+        emit(E, "            %s v = SR_SEQ_AT(%s, ls, a);\n", vc, vc);
+        if (keep_l)
+            emit(E, "            if (rs.len == 0) *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, (%s){%s, (%s){0}}};\n",
+                 tc, tc, tc, vwc, lv, ty_c(VW->elems[1]));
+        emit(E, "            for (int64_t c = 0; c < rs.len; c++) {\n");
+        emit(E, "                %s w = SR_SEQ_AT(%s, rs, c);\n", wc, wc);
+        emit(E, "                *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, (%s){%s, %s}};\n", tc, tc, tc, vwc, lv, rw);
+        emit(E, "            }\n        }\n");
+        if (keep_r) {
+            emit(E, "        if (ls.len == 0)\n");
+            emit(E, "            for (int64_t c = 0; c < rs.len; c++) {\n");
+            emit(E, "                %s w = SR_SEQ_AT(%s, rs, c);\n", wc, wc);
+            emit(E, "                *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, (%s){(%s){0}, %s}};\n",
+                 tc, tc, tc, vwc, ty_c(VW->elems[0]), rw);
+            emit(E, "            }\n");
+        }
+        free(vwc);
+        free(ov);
+        free(ow);
+        free(lv);
+        free(rw);
+    }
+    emit(E, "    }\n}\n");
+    emit_memo_begin(E, n);
+    emit(E, "    struct n%d_io io = { { node_%d(b), {0} }, sr_rdd_new(b, b->nworkers) };\n", n->id, base[0]->id);
+    if (sides == 2)
+        emit(E, "    io.in[1] = node_%d(b);\n", base[1]->id);
+    for (int s = 0; s < sides; s++) {
+        emit(E, "    M%d_%d_tables_for(io.in[%d].nparts);\n", n->id, s, s);
+        emit(E, "    sr_run_tasks(b, io.in[%d].nparts, node_%d_map%d, &io.in[%d]);\n", s, n->id, s, s);
+    }
+    emit(E, "    J%d_tables_for(b->nworkers);\n", n->id);
+    emit(E, "    sr_run_tasks(b, io.out.nparts, node_%d_reduce, &io);\n", n->id);
+    emit_memo_end(E, n, "io.out");
+}
+
+static void emit_node(emitter *E, dag_node *n) {
+    if (!n->materialized)
+        return;
+    switch (n->op) {
+    case OP_SOURCE_SOCKET:
+    case OP_SOURCE_TEXTFILE:
+    case OP_SOURCE_QUEUE:
+        emit(E, "/* node %d: %s */\n", n->id, op_spelling(n->op));
+        emit(E, "static sr_rdd node_%d(sr_batch *b) { return sr_source_batch(b, %d); }\n\n", n->id, n->source);
+        return;
+    case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_FLATMAPVALUES:
+        emit_narrow(E, n);
+        return;
+    case OP_COUNT:
+    case OP_REDUCE:
+        emit_count_or_reduce(E, n);
+        return;
+    case OP_COUNTBYVALUE:
+    case OP_REDUCEBYKEY:
+        emit_reduce_by_key(E, n);
+        return;
+    case OP_GROUPBYKEY: case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN:
+    case OP_FULLOUTERJOIN: case OP_COGROUP:
+        emit_grouping(E, n);
+        return;
+    case OP_UNION:
+        emit(E, "/* node %d: union */\n", n->id);
+        emit_memo_begin(E, n);
+        emit(E, "    sr_rdd r = node_%d(b);\n", n->in[0]->id);
+        for (int i = 1; i < n->nin; i++)
+            emit(E, "    r = sr_rdd_union(b, r, node_%d(b));\n", n->in[i]->id);
+        emit_memo_end(E, n, "r");
+        return;
+    case OP_REPARTITION:
+        emit(E, "/* node %d: repartition(%" PRId64 ") */\n", n->id, n->count);
+        emit_memo_begin(E, n);
+        emit(E, "    sr_rdd r = sr_rdd_repartition(b, node_%d(b), %" PRId64 ", sizeof(%s));\n", n->in[0]->id,
+             n->count, ty_c(n->elem));
+        emit_memo_end(E, n, "r");
+        return;
+    case OP_TRANSFORM:
+    case OP_TRANSFORMWITH: {
+        lambda_info *li = sem_lambda(n->fn);
+        emit(E, "/* node %d: %s: driver code per batch */\n", n->id, op_spelling(n->op));
+        emit_memo_begin(E, n);
+        emit(E, "    sr_ctx *cx = b->driver;\n");
+        if (n->op == OP_TRANSFORM)
+            emit(E, "    sr_rdd r = L%d(cx, node_%d(b));\n", li->id, n->in[0]->id);
+        else
+            emit(E, "    sr_rdd r = L%d(cx, node_%d(b), node_%d(b));\n", li->id, n->in[0]->id, n->in[1]->id);
+        emit(E, "    if (SR_UNLIKELY(cx->err)) { sr_drop(cx); r = sr_rdd_new(b, 1); }\n");
+        emit_memo_end(E, n, "r");
+        return;
+    }
+    case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: case OP__COUNT:
+        return;
+    }
+}
+
+/* ===================================================================== */
+/* Outputs, run_batch, init, the program table                           */
+/* ===================================================================== */
+
+static void emit_output(emitter *E, dag_node *n, int k) {
+    const type *T = n->elem;
+    const char *tc = ty_c(T);
+    int line, col;
+    source_line_col(E->p->src, n->at->loc.start, &line, &col);
+    emit(E, "/* output %d: %s (line %d) */\n", k, op_spelling(n->op), line);
+    switch (n->op) {
+    case OP_PRINT:
+        emit(E, "static void out_%d(sr_batch *b) {\n", k);
+        emit(E, "    sr_rdd r = node_%d(b);\n", n->in[0]->id);
+        emit(E, "    sr_buf line = {0};\n    int64_t shown = 0;\n    bool more = false;\n");
+        emit(E, "    sr_print_header(b);\n");
+        emit(E, "    for (int p = 0; p < r.nparts && !more; p++)\n");
+        emit(E, "        for (int64_t i = 0; i < r.parts[p].len; i++) {\n");
+        emit(E, "            if (shown == %" PRId64 ") { more = true; break; }\n", n->count);
+        emit(E, "            sr_buf_clear(&line);\n");
+        emit(E, "            fmt_%s(&line, SR_SEQ_AT(%s, r.parts[p], i));\n", tkey(T), tc);
+        emit(E, "            sr_print_line(b, &line);\n            shown++;\n        }\n");
+        emit(E, "    sr_buf_free(&line);\n    sr_print_footer(b, more);\n}\n\n");
+        return;
+    case OP_SAVE: {
+        char *prefix = c_string_lit(n->prefix, strlen(n->prefix));
+        char *suffix = c_string_lit(n->suffix, strlen(n->suffix));
+        emit(E, "struct out_%d_io { sr_rdd r; sr_saver *s; };\n", k);
+        emit(E, "static void out_%d_task(sr_ctx *cx, int task, void *arg) {\n", k);
+        emit(E, "    struct out_%d_io *io = arg;\n    sr_seq s = io->r.parts[task];\n    sr_buf text = {0};\n    (void)cx;\n", k);
+        emit(E, "    for (int64_t i = 0; i < s.len; i++) {\n");
+        emit(E, "        fmt_%s(&text, SR_SEQ_AT(%s, s, i));\n        sr_buf_char(&text, '\\n');\n    }\n", tkey(T), tc);
+        emit(E, "    sr_save_part(io->s, task, &text);\n    sr_buf_free(&text);\n}\n");
+        emit(E, "static void out_%d(sr_batch *b) {\n", k);
+        emit(E, "    struct out_%d_io io = { node_%d(b), NULL };\n", k, n->in[0]->id);
+        emit(E, "    io.s = sr_save_begin(b, %s, %s);\n", prefix, suffix);
+        emit(E, "    if (!io.s) return;\n");
+        emit(E, "    sr_run_tasks(b, io.r.nparts, out_%d_task, &io);\n", k);
+        emit(E, "    sr_save_commit(io.s, io.r.nparts);\n}\n\n");
+        free(prefix);
+        free(suffix);
+        return;
+    }
+    case OP_FOREACHRDD: {
+        lambda_info *li = sem_lambda(n->fn);
+        emit(E, "static void out_%d(sr_batch *b) {\n", k);
+        emit(E, "    sr_ctx *cx = b->driver;\n");
+        emit(E, "    L%d(cx, node_%d(b)%s);\n", li->id, n->in[0]->id, li->nparams == 2 ? ", 0" : "");
+        emit(E, "    if (SR_UNLIKELY(cx->err)) sr_drop(cx);\n}\n\n");
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+static void emit_init(emitter *E) {
+    program *p = E->p;
+    emit(E, "/* top-level values, once before the first batch */\n");
+    emit(E, "static int init(sr_runtime *rt, char *errstr, size_t errlen) {\n");
+    emit(E, "    sr_ctx ctx = { .arena = &sr_prog_arena, .worker = -1 };\n");
+    emit(E, "    sr_ctx *cx = &ctx;\n    (void)rt;\n");
+    emit(E, "    sr_arena_init(&sr_prog_arena);\n");
+    E->indent = 1;
+    E->bail = "goto fail;";
+    bool any_site = false;
+    for (int i = 0; i < p->nglobals; i++) {
+        binding *b = p->globals[i];
+        if (!ty_is_value(b->ty) && b->ty->kind != TY_BROADCAST)
+            continue;
+        lower_global_init(E, b);
+    }
+    for (int i = 0; i < p->nsites; i++)
+        any_site = true;
+    E->indent = 0;
+    E->bail = NULL;
+    emit_line_restore(E);
+    emit(E, "    (void)errstr, (void)errlen;\n    return 0;\n");
+    emit(E, "%s", any_site ? "fail:\n" : "    goto fail;\nfail:\n");
+    emit(E, "    snprintf(errstr, errlen, \"%%s:%%d:%%d: %%s failed while computing a top-level value\",\n");
+    emit(E, "             program.source_file, program.sites[cx->err_site].line,\n");
+    emit(E, "             program.sites[cx->err_site].col, program.sites[cx->err_site].what);\n");
+    emit(E, "    return -1;\n}\n\n");
+}
+
+static void emit_program_table(emitter *E) {
+    program *p = E->p;
+    emit(E, "static const sr_site sites[] = {\n");
+    for (int i = 0; i < p->nsites; i++) {
+        char *what = c_string_lit(p->sites[i].what, strlen(p->sites[i].what));
+        emit(E, "    { %d, %d, %s },\n", p->sites[i].line, p->sites[i].col, what);
+        free(what);
+    }
+    if (!p->nsites)
+        emit(E, "    { 0, 0, \"\" },\n");
+    emit(E, "};\n");
+    emit(E, "static const sr_source_spec sources[] = {\n");
+    for (int i = 0; i < p->nsources; i++) {
+        prog_source *s = &p->sources[i];
+        const char *kind = s->kind == OP_SOURCE_SOCKET ? "SR_SOURCE_SOCKET" :
+                           s->kind == OP_SOURCE_TEXTFILE ? "SR_SOURCE_TEXTFILE" : "SR_SOURCE_QUEUE";
+        char *host = s->host ? c_string_lit(s->host, strlen(s->host)) : xstrdup("NULL");
+        char *dir = s->dir ? c_string_lit(s->dir, strlen(s->dir)) : xstrdup("NULL");
+        emit(E, "    { %s, %s, %" PRId64 ", %s },\n", kind, host, s->port, dir);
+        free(host);
+        free(dir);
+    }
+    emit(E, "};\n");
+    emit(E, "static const sr_conf_kv conf[] = {\n");
+    for (int i = 0; i < p->nconf; i++) {
+        char *k = c_string_lit(p->conf[i].key, strlen(p->conf[i].key));
+        char *v = c_string_lit(p->conf[i].value, strlen(p->conf[i].value));
+        emit(E, "    { %s, %s },\n", k, v);
+        free(k);
+        free(v);
+    }
+    if (!p->nconf)
+        emit(E, "    { NULL, NULL },\n");
+    emit(E, "};\n");
+}
+
+static char *opt_lit(const char *s) {
+    return s ? c_string_lit(s, strlen(s)) : xstrdup("NULL");
+}
+
+int emit_program(program *p, const emit_options *opt, FILE *out) {
+    emitter E = { .p = p, .opt = opt };
+    E.out = &E.file;
+    emit(&E, "/* Generated by streamc %s from %s -- DO NOT EDIT */\n", SR_VERSION_STRING, p->src->path);
+    emit(&E, "#include \"streamrt.h\"\n\n");
+    emit_types(&E);
+    emit(&E, "/* ---- value functions: toString, equality, hash, order, copy ---- */\n");
+    for (int i = 0; i < ty_count(); i++)
+        if (ty_is_value(ty_at(i)))
+            emit_value_functions(&E, ty_at(i));
+    emit_data(&E);
+    emit(&E, "static const sr_program program;\n\n");
+    emit_lambdas(&E);
+    emit(&E, "/* ---- stages ---- */\n");
+    for (int i = 0; i < p->dag.len; i++)
+        emit_node(&E, p->dag.nodes[i]);
+    emit(&E, "/* ---- outputs ---- */\n");
+    for (int k = 0; k < p->noutputs; k++)
+        emit_output(&E, p->outputs[k], k);
+    emit(&E, "static void run_batch(sr_batch *b) {\n");
+    for (int i = 0; i < p->nbroadcasts; i++)
+        emit(&E, "    %s_snap = %s_live; /* lambdas see the value as the batch starts */\n",
+             p->broadcasts[i]->cname, p->broadcasts[i]->cname);
+    for (int k = 0; k < p->noutputs; k++)
+        emit(&E, "    out_%d(b);\n", k);
+    emit(&E, "}\n\n");
+    emit_init(&E);
+    emit_program_table(&E);
+    char *app = opt_lit(p->app), *file = opt_lit(p->src->path), *master = opt_lit(p->master);
+    char *ckpt = opt_lit(p->checkpoint), *level = opt_lit(p->log_level);
+    emit(&E, "static const sr_program program = {\n");
+    emit(&E, "    .app_name = %s,\n    .source_file = %s,\n    .batch_ms = %" PRId64 ",\n", app, file, p->batch_ms);
+    emit(&E, "    .master = %s,\n    .checkpoint_dir = %s,\n    .checkpoint_every_ms = %" PRId64 ",\n",
+         master, ckpt, p->checkpoint_every_ms);
+    emit(&E, "    .log_level = %s,\n    .conf = conf,\n    .nconf = %d,\n", level, p->nconf);
+    emit(&E, "    .sources = sources,\n    .nsources = %d,\n    .sites = sites,\n    .nsites = %d,\n",
+         p->nsources, p->nsites);
+    emit(&E, "    .stateful = false,\n    .init = init,\n    .run_batch = run_batch,\n};\n\n");
+    emit(&E, "int main(int argc, char **argv) { return sr_main(argc, argv, &program); }\n");
+    free(app);
+    free(file);
+    free(master);
+    free(ckpt);
+    free(level);
+    fwrite(E.file.ptr, 1, E.file.len, out);
+    sb_free(&E.file);
+    return 0;
+}

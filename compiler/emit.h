@@ -1,0 +1,78 @@
+/* emit.h - the C emitter: one C file per program, specialised to its types.
+ *
+ * emit.c lays out the file (types, value functions, lambdas, one function
+ * per materialised DAG node, outputs, the program table, main); lower.c
+ * turns expressions, statements and lambdas into C. Both write through the
+ * helpers below.
+ */
+#ifndef STREAMC_EMIT_H
+#define STREAMC_EMIT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "check.h"
+#include "util.h"
+
+typedef struct emit_options {
+    bool line_directives;   /* #line back to the .stream file (off: --no-line) */
+    const char *c_name;     /* the name of the emitted file, for #line after lambdas */
+} emit_options;
+
+/* Write the C program for checked program `p` to `out`. Returns the number
+ * of errors found while emitting (reported through p->src). */
+int emit_program(program *p, const emit_options *opt, FILE *out);
+
+/* ---- internal to emit.c and lower.c ---- */
+
+typedef struct emitter {
+    program *p;
+    const emit_options *opt;
+    strbuf *out;           /* where emit() writes */
+    strbuf file;           /* the whole file so far */
+    int indent;
+    int tmp;               /* counter for temporaries */
+    int helper;            /* counter for generated helper functions */
+    lambda_info *fn;       /* the function lambda being emitted */
+    strbuf *pending;       /* helper functions a lambda needs, written before it */
+    const char *bail;      /* statement leaving the current function on error */
+} emitter;
+
+void emit(emitter *E, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* emit() at the current indentation, with a newline. */
+void emitln(emitter *E, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* #line N "file.stream" for the node's line (when enabled). */
+void emit_line_of(emitter *E, const ast *n);
+
+/* Type keys and names. */
+const char *tkey(const type *t);      /* "t7": names fmt_t7, eq_t7 ... */
+char *zero_of(const type *t);         /* C zero value of a type (malloc'd) */
+
+/* lower.c */
+char *c_string_lit(const char *s, size_t len);
+char *lower_expr(emitter *E, ast *e);                      /* C expression (malloc'd) */
+char *lower_expr_as(emitter *E, ast *e, const type *to);   /* with conversion */
+void lower_lambda(emitter *E, lambda_info *li);            /* a static function */
+void lower_global_init(emitter *E, binding *b);            /* statements in init() */
+
+/* stage.c: loops over the elements of a batch */
+typedef struct step {
+    op_kind op;             /* OP_MAP, OP_FLATMAP, OP_FILTER, OP_MAPVALUES, OP_FLATMAPVALUES */
+    ast *fn;                /* the lambda */
+    const type *in, *out;   /* element types before and after */
+} step;
+
+/* What happens to each element that comes out of the steps. */
+typedef void (*sink_fn)(emitter *E, const char *var, const type *t, void *arg);
+
+/* Emit the steps applied to the element in C variable `var` (type `t`),
+ * then the sink, inside the caller's per-element loop (so `continue`
+ * drops an element). */
+void emit_steps(emitter *E, const step *steps, int n, const char *var, const type *t,
+                sink_fn sink, void *arg);
+/* The step of a narrow DAG node. */
+step step_of(const dag_node *n);
+/* RDD operations in driver code (R_*): a helper function plus its call. */
+char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv);
+
+#endif

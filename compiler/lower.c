@@ -1,0 +1,934 @@
+/* lower.c - expressions, statements and lambdas to C.
+ *
+ * Expressions become C expressions; Scala blocks and conditionals that
+ * carry statements become GNU statement expressions `({ ... })`. Every
+ * generated function has `cx` (sr_ctx *) in scope: its arena receives new
+ * strings and collections, and checked operations report errors through it.
+ * A statement that can fail is followed by a bail-out (`if (cx->err)
+ * return ...`), so a failed record has no further side effects; the caller
+ * of the lambda drops the record.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+static void lower_stmt(emitter *E, ast *s);
+
+/* ===================================================================== */
+/* Small helpers                                                         */
+/* ===================================================================== */
+
+/* A C string literal for any bytes: printable ASCII as is (with \" \\ and
+ * \? escaped), everything else as three-digit octal, so no input can end
+ * the literal, start a comment or form a trigraph. */
+char *c_string_lit(const char *s, size_t len) {
+    strbuf b = { 0 };
+    sb_putc(&b, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c == '?')
+            sb_printf(&b, "\\%c", c);
+        else if (c >= 0x20 && c < 0x7f)
+            sb_putc(&b, (char)c);
+        else
+            sb_printf(&b, "\\%03o", c);
+    }
+    sb_putc(&b, '"');
+    return sb_take(&b);
+}
+
+static char *tmp_name(emitter *E, const char *stem) {
+    return xasprintf("_%s%d", stem, ++E->tmp);
+}
+
+/* Does `e` (outside nested function lambdas) contain an operation that can
+ * fail at run time? */
+static bool can_fail(const ast *e) {
+    if (!e)
+        return false;
+    if (e->site)
+        return true;
+    if (e->kind == AST_LAMBDA) {
+        lambda_info *li = sem_lambda(e);
+        if (li && !li->is_inline)
+            return false;
+    }
+    if (can_fail(e->a) || can_fail(e->b) || can_fail(e->c))
+        return true;
+    for (int i = 0; i < e->list.len; i++)
+        if (can_fail(e->list.items[i]))
+            return true;
+    return false;
+}
+
+/* The statement that leaves the current function after a failed record. */
+static void emit_bail(emitter *E, ast *s) {
+    if (!can_fail(s))
+        return;
+    emitln(E, "if (SR_UNLIKELY(cx->err)) %s", E->bail);
+}
+
+/* Declare (C local) or assign (static / global) a binding. */
+static void emit_bind(emitter *E, binding *b, const char *value) {
+    if (b->kind == BIND_LOCAL)
+        emitln(E, "%s %s = %s;", ty_c(b->ty), b->cname, value);
+    else
+        emitln(E, "%s = %s;", b->cname, value);
+}
+
+/* Bind a lambda parameter (and the names of a tuple pattern) to `value`. */
+static void emit_param(emitter *E, ast *param, const char *value) {
+    binding *b = sem_binding(param);
+    if (!b)
+        return;
+    emit_bind(E, b, value);
+    for (int i = 0; i < param->list.len; i++) {
+        char *field = xasprintf("%s._%d", b->cname, i + 1);
+        emit_param(E, param->list.items[i], field);
+        free(field);
+    }
+}
+
+/* Capture what emitting `fn(E, arg)` writes, as a string. */
+static char *capture_begin(emitter *E, strbuf *tmp, strbuf **saved) {
+    *saved = E->out;
+    E->out = tmp;
+    E->indent++;
+    return NULL;
+}
+static char *capture_end(emitter *E, strbuf *tmp, strbuf *saved) {
+    E->indent--;
+    E->out = saved;
+    return sb_take(tmp);
+}
+
+/* Wrap captured statements and a final value into a statement expression. */
+static char *stmt_expr(emitter *E, char *stmts, const char *value) {
+    char *r = xasprintf("({\n%s%*s%s%s})", stmts, (E->indent + 1) * 4, "", value ? value : "",
+                        value ? ";\n" : "");
+    if (!value) {
+        /* no value: close on its own line */
+        free(r);
+        r = xasprintf("({\n%s%*s})", stmts, E->indent * 4, "");
+    } else {
+        free(r);
+        r = xasprintf("({\n%s%*s%s;\n%*s})", stmts, (E->indent + 1) * 4, "", value, E->indent * 4, "");
+    }
+    free(stmts);
+    return r;
+}
+
+/* ===================================================================== */
+/* Conversions                                                           */
+/* ===================================================================== */
+
+static bool is_none(const ast *e) {
+    return e->kind == AST_IDENT && sem_method(e) == F_NONE;
+}
+
+char *lower_expr_as(emitter *E, ast *e, const type *to) {
+    const type *from = e->ty;
+    if (to && from != to) {
+        if (is_none(e) || e->kind == AST_NULL)
+            return zero_of(to);
+        if (to->kind == TY_DOUBLE && from->kind == TY_INT) {
+            char *x = lower_expr(E, e);
+            char *r = xasprintf("((double)(%s))", x);
+            free(x);
+            return r;
+        }
+        if (to->kind == TY_TUPLE && e->kind == AST_TUPLE && to->nelems == e->list.len) {
+            strbuf b = { 0 };
+            sb_printf(&b, "((%s){", ty_c(to));
+            for (int i = 0; i < e->list.len; i++) {
+                char *x = lower_expr_as(E, e->list.items[i], to->elems[i]);
+                sb_printf(&b, "%s%s", i ? ", " : "", x);
+                free(x);
+            }
+            sb_puts(&b, "})");
+            return sb_take(&b);
+        }
+        if (to->kind == TY_OPTION && from->kind == TY_OPTION && e->kind == AST_CALL &&
+            (sem_method(e) == F_SOME || sem_method(e) == F_OPTION)) {
+            char *x = lower_expr_as(E, e->list.items[0], to->elems[0]);
+            char *r = xasprintf("((%s){true, %s})", ty_c(to), x);
+            free(x);
+            return r;
+        }
+    }
+    return lower_expr(E, e);
+}
+
+/* The value of `e` as a string (toString), for + and interpolation. */
+static char *lower_tostr(emitter *E, ast *e) {
+    char *x = lower_expr(E, e);
+    if (e->ty->kind == TY_STRING)
+        return x;
+    char *r = xasprintf("tostr_%s(cx, %s)", tkey(e->ty), x);
+    free(x);
+    return r;
+}
+
+/* ===================================================================== */
+/* Operators                                                             */
+/* ===================================================================== */
+
+static char *lower_binary(emitter *E, ast *e) {
+    const type *a = e->a->ty, *b = e->b->ty, *t = e->ty;
+    char *x, *y, *r;
+    switch (e->op) {
+    case AST_OP_ADD:
+        if (t->kind == TY_STRING) {
+            x = lower_tostr(E, e->a);
+            y = lower_tostr(E, e->b);
+            r = xasprintf("sr_str_concat(cx, %s, %s)", x, y);
+            break;
+        }
+        /* fall through */
+    case AST_OP_SUB:
+    case AST_OP_MUL:
+    case AST_OP_DIV:
+    case AST_OP_MOD:
+        x = lower_expr_as(E, e->a, t);
+        y = lower_expr_as(E, e->b, t);
+        if (t->kind == TY_DOUBLE) {
+            if (e->op == AST_OP_MOD)
+                r = xasprintf("fmod(%s, %s)", x, y);
+            else
+                r = xasprintf("(%s %s %s)", x, ast_op_spelling(e->op), y);
+        } else {
+            static const char *fn[] = { [AST_OP_ADD] = "sr_add", [AST_OP_SUB] = "sr_sub",
+                                        [AST_OP_MUL] = "sr_mul", [AST_OP_DIV] = "sr_div",
+                                        [AST_OP_MOD] = "sr_mod" };
+            if (e->op == AST_OP_DIV || e->op == AST_OP_MOD)
+                r = xasprintf("%s(cx, %s, %s, %d)", fn[e->op], x, y, e->site - 1);
+            else
+                r = xasprintf("%s(%s, %s)", fn[e->op], x, y);
+        }
+        break;
+    case AST_OP_EQ:
+    case AST_OP_NE: {
+        const char *neg = e->op == AST_OP_NE ? "!" : "";
+        if (a->kind == TY_NULL || b->kind == TY_NULL) {
+            ast *v = a->kind == TY_NULL ? e->b : e->a;
+            x = lower_expr(E, v);
+            y = NULL;
+            if (v->ty->kind == TY_STRING || v->ty->kind == TY_SEQ)
+                r = xasprintf("(%s((%s).ptr == NULL))", neg, x);
+            else if (v->ty->kind == TY_OPTION)
+                r = xasprintf("(%s(!(%s).some))", neg, x);
+            else
+                r = xasprintf("(%sfalse)", neg);
+            break;
+        }
+        if (ty_is_numeric(a) && ty_is_numeric(b)) {
+            const type *c = a->kind == TY_DOUBLE || b->kind == TY_DOUBLE ? ty_double() : ty_int();
+            x = lower_expr_as(E, e->a, c);
+            y = lower_expr_as(E, e->b, c);
+            r = xasprintf("(%s %s %s)", x, e->op == AST_OP_EQ ? "==" : "!=", y);
+            break;
+        }
+        const type *c = is_none(e->a) ? b : a;
+        x = lower_expr_as(E, e->a, c);
+        y = lower_expr_as(E, e->b, c);
+        r = xasprintf("(%seq_%s(%s, %s))", neg, tkey(c), x, y);
+        break;
+    }
+    case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE:
+        if (a->kind == TY_STRING) {
+            x = lower_expr(E, e->a);
+            y = lower_expr(E, e->b);
+            r = xasprintf("(sr_str_cmp(%s, %s) %s 0)", x, y, ast_op_spelling(e->op));
+        } else {
+            const type *c = a->kind == TY_DOUBLE || b->kind == TY_DOUBLE ? ty_double() : ty_int();
+            x = lower_expr_as(E, e->a, c);
+            y = lower_expr_as(E, e->b, c);
+            r = xasprintf("(%s %s %s)", x, ast_op_spelling(e->op), y);
+        }
+        break;
+    case AST_OP_AND:
+    case AST_OP_OR:
+        x = lower_expr(E, e->a);
+        y = lower_expr(E, e->b);
+        r = xasprintf("(%s %s %s)", x, ast_op_spelling(e->op), y);
+        break;
+    case AST_OP_ARROW:
+        x = lower_expr(E, e->a);
+        y = lower_expr(E, e->b);
+        r = xasprintf("((%s){%s, %s})", ty_c(t), x, y);
+        break;
+    case AST_OP_NONE: case AST_OP_NOT: case AST_OP_NEG:
+    default:
+        return xstrdup("0");
+    }
+    free(x);
+    free(y);
+    return r;
+}
+
+/* ===================================================================== */
+/* Inline lambdas (Seq methods)                                          */
+/* ===================================================================== */
+
+/* Emit a loop over the sequence `seq` binding the lambda's parameter, with
+ * `body_fmt` applied to the lambda body's value (%s) inside. */
+static void inline_loop(emitter *E, ast *lam, const char *seq_var, const type *elem,
+                        const char *body_fmt) {
+    lambda_info *li = sem_lambda(lam);
+    char *i = tmp_name(E, "i");
+    emitln(E, "for (int64_t %s = 0; %s < %s.len; %s++) {", i, i, seq_var, i);
+    E->indent++;
+    char *item = xasprintf("SR_SEQ_AT(%s, %s, %s)", ty_c(elem), seq_var, i);
+    emit_param(E, lam->list.items[0], item);
+    if (li && li->ret->kind == TY_UNIT) {
+        lower_stmt(E, lam->a);
+    } else {
+        char *v = lower_expr(E, lam->a);
+        emitln(E, body_fmt, v);
+        free(v);
+    }
+    E->indent--;
+    emitln(E, "}");
+    free(item);
+    free(i);
+}
+
+static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
+    const type *T = recv->ty, *elem = T->elems[0];
+    ast *a0 = e->kind == AST_CALL && e->list.len ? e->list.items[0] : NULL;
+    strbuf tmp = { 0 }, *saved;
+    char *s = lower_expr(E, recv), *r = NULL;
+    char *sv = tmp_name(E, "s");
+    char *acc = tmp_name(E, "r");
+    capture_begin(E, &tmp, &saved);
+    emitln(E, "sr_seq %s = %s;", sv, s);
+    switch (m) {
+    case M_SEQ_FOREACH:
+        inline_loop(E, a0, sv, elem, "(void)(%s);");
+        r = NULL;
+        break;
+    case M_SEQ_MAP: {
+        const type *out = e->ty->elems[0];
+        emitln(E, "sr_seq %s = {0};", acc);
+        emitln(E, "sr_seq_reserve(cx->arena, &%s, %s.len, sizeof(%s));", acc, sv, ty_c(out));
+        char *body = xasprintf("SR_SEQ_AT(%s, %s, %s.len++) = %%s;", ty_c(out), acc, acc);
+        inline_loop(E, a0, sv, elem, body);
+        free(body);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_FILTER: {
+        emitln(E, "sr_seq %s = {0};", acc);
+        emitln(E, "sr_seq_reserve(cx->arena, &%s, %s.len, sizeof(%s));", acc, sv, ty_c(elem));
+        lambda_info *li = sem_lambda(a0);
+        char *var = li && li->nparams ? li->params[0]->cname : NULL;
+        char *body = xasprintf("if (%%s) SR_SEQ_AT(%s, %s, %s.len++) = %s;", ty_c(elem), acc, acc,
+                               var ? var : "0");
+        inline_loop(E, a0, sv, elem, body);
+        free(body);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_EXISTS:
+    case M_SEQ_FORALL: {
+        bool ex = m == M_SEQ_EXISTS;
+        emitln(E, "bool %s = %s;", acc, ex ? "false" : "true");
+        char *body = xasprintf(ex ? "if (%%s) { %s = true; break; }" : "if (!(%%s)) { %s = false; break; }", acc);
+        inline_loop(E, a0, sv, elem, body);
+        free(body);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_SUM:
+        emitln(E, "%s %s = 0;", ty_c(elem), acc);
+        emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++)", sv);
+        if (elem->kind == TY_INT)
+            emitln(E, "    %s = sr_add(%s, SR_SEQ_AT(int64_t, %s, _k));", acc, acc, sv);
+        else
+            emitln(E, "    %s += SR_SEQ_AT(double, %s, _k);", acc, sv);
+        r = xstrdup(acc);
+        break;
+    case M_SEQ_MAX:
+    case M_SEQ_MIN:
+        emitln(E, "if (%s.len == 0) sr_fail(cx, SR_ERR_INDEX, %d);", sv, e->site - 1);
+        emitln(E, "%s %s = %s.len ? SR_SEQ_AT(%s, %s, 0) : %s;", ty_c(elem), acc, sv, ty_c(elem), sv,
+               zero_of(elem));
+        emitln(E, "for (int64_t _k = 1; _k < %s.len; _k++)", sv);
+        emitln(E, "    if (cmp_%s(SR_SEQ_AT(%s, %s, _k), %s) %s 0) %s = SR_SEQ_AT(%s, %s, _k);",
+               tkey(elem), ty_c(elem), sv, acc, m == M_SEQ_MAX ? ">" : "<", acc, ty_c(elem), sv);
+        r = xstrdup(acc);
+        break;
+    case M_SEQ_CONTAINS: {
+        char *x = lower_expr_as(E, a0, elem);
+        char *xv = tmp_name(E, "x");
+        emitln(E, "%s %s = %s;", ty_c(elem), xv, x);
+        emitln(E, "bool %s = false;", acc);
+        emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++)", sv);
+        emitln(E, "    if (eq_%s(SR_SEQ_AT(%s, %s, _k), %s)) { %s = true; break; }", tkey(elem),
+               ty_c(elem), sv, xv, acc);
+        free(x);
+        free(xv);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_MKSTRING: {
+        char *sep = a0 ? lower_expr(E, a0) : xstrdup("SR_LIT(\"\")");
+        emitln(E, "sr_str _sep = %s;", sep);
+        emitln(E, "sr_buf _b = {0};");
+        emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++) {", sv);
+        emitln(E, "    if (_k) sr_buf_str(&_b, _sep);");
+        emitln(E, "    fmt_%s(&_b, SR_SEQ_AT(%s, %s, _k));", tkey(elem), ty_c(elem), sv);
+        emitln(E, "}");
+        emitln(E, "sr_str %s = sr_buf_to_str(cx, &_b);", acc);
+        emitln(E, "sr_buf_free(&_b);");
+        free(sep);
+        r = xstrdup(acc);
+        break;
+    }
+    default:
+        break;
+    }
+    char *stmts = capture_end(E, &tmp, saved);
+    char *out = stmt_expr(E, stmts, r);
+    free(r);
+    free(s);
+    free(sv);
+    free(acc);
+    return out;
+}
+
+/* ===================================================================== */
+/* Method calls                                                          */
+/* ===================================================================== */
+
+/* Where appended elements live: data kept across batches (broadcast values,
+ * top-level vars) goes to the program's arena, with its strings copied. */
+static bool persistent_target(ast *recv) {
+    if (sem_method(recv) == M_BC_VALUE)
+        return true;
+    binding *b = sem_binding(recv);
+    return b && (b->kind == BIND_GLOBAL || b->kind == BIND_DRIVER);
+}
+
+static char *lower_append(emitter *E, ast *recv, ast *value) {
+    const type *elem = recv->ty->elems[0];
+    char *target = lower_expr(E, recv);
+    char *v = lower_expr_as(E, value, elem);
+    char *r;
+    if (persistent_target(recv))
+        r = xasprintf("(*(%s *)sr_seq_push(&sr_prog_arena, &%s, sizeof(%s)) = copy_%s(&sr_prog_arena, %s))",
+                      ty_c(elem), target, ty_c(elem), tkey(elem), v);
+    else
+        r = xasprintf("(*(%s *)sr_seq_push(cx->arena, &%s, sizeof(%s)) = %s)", ty_c(elem), target,
+                      ty_c(elem), v);
+    free(target);
+    free(v);
+    return r;
+}
+
+static char *lower_method(emitter *E, ast *e) {
+    method m = sem_method(e);
+    ast *sel = e->kind == AST_CALL ? e->a : e;
+    ast *recv = sel->kind == AST_SELECT ? sel->a : NULL;
+    ast *a0 = e->kind == AST_CALL && e->list.len > 0 ? e->list.items[0] : NULL;
+    ast *a1 = e->kind == AST_CALL && e->list.len > 1 ? e->list.items[1] : NULL;
+    char *R = NULL, *A = NULL, *B = NULL, *r = NULL;
+    int site = e->site - 1;
+
+    if (m >= R_MAP && m <= R_IDENTITY)
+        return lower_rdd_method(E, e, m, recv);
+    if (m == M_SEQ_FOREACH || m == M_SEQ_MAP || m == M_SEQ_FILTER || m == M_SEQ_EXISTS ||
+        m == M_SEQ_FORALL || m == M_SEQ_SUM || m == M_SEQ_MAX || m == M_SEQ_MIN ||
+        m == M_SEQ_CONTAINS || m == M_SEQ_MKSTRING)
+        return lower_seq_method(E, e, m, recv);
+    if (m == M_SEQ_APPEND)
+        return lower_append(E, recv, a0);
+    if (m == M_SEQ_APPLY) {
+        R = lower_expr(E, e->a);
+        A = lower_expr(E, a0);
+        r = xasprintf("SR_SEQ_GET(cx, %s, %s, %s, %d)", ty_c(e->ty), R, A, site);
+        goto done;
+    }
+    if (recv)
+        R = lower_expr(E, recv);
+    switch (m) {
+    case M_STR_SPLIT: A = lower_expr(E, a0); r = xasprintf("sr_str_split(cx, %s, %s)", R, A); break;
+    case M_STR_TRIM: r = xasprintf("sr_str_trim(%s)", R); break;
+    case M_STR_LOWER: r = xasprintf("sr_str_lower(cx, %s)", R); break;
+    case M_STR_UPPER: r = xasprintf("sr_str_upper(cx, %s)", R); break;
+    case M_STR_LENGTH: r = xasprintf("(%s).len", R); break;
+    case M_STR_CONTAINS: A = lower_expr(E, a0); r = xasprintf("sr_str_contains(%s, %s)", R, A); break;
+    case M_STR_STARTS: A = lower_expr(E, a0); r = xasprintf("sr_str_starts_with(%s, %s)", R, A); break;
+    case M_STR_ENDS: A = lower_expr(E, a0); r = xasprintf("sr_str_ends_with(%s, %s)", R, A); break;
+    case M_STR_SUBSTRING:
+        A = lower_expr(E, a0);
+        if (a1) {
+            B = lower_expr(E, a1);
+            r = xasprintf("sr_str_substring(cx, %s, %s, %s, %d)", R, A, B, site);
+        } else {
+            r = xasprintf("sr_str_substring_from(cx, %s, %s, %d)", R, A, site);
+        }
+        break;
+    case M_STR_REPLACE:
+        A = lower_expr(E, a0);
+        B = lower_expr(E, a1);
+        r = xasprintf("sr_str_replace(cx, %s, %s, %s)", R, A, B);
+        break;
+    case M_STR_TOINT: r = xasprintf("sr_str_to_long(cx, %s, %d)", R, site); break;
+    case M_STR_TODOUBLE: r = xasprintf("sr_str_to_double(cx, %s, %d)", R, site); break;
+    case M_STR_ISEMPTY: r = xasprintf("((%s).len == 0)", R); break;
+    case M_STR_NONEMPTY: r = xasprintf("((%s).len != 0)", R); break;
+    case M_STR_INDEXOF: A = lower_expr(E, a0); r = xasprintf("sr_str_index_of(%s, %s)", R, A); break;
+    case M_STR_EQUALS: A = lower_expr(E, a0); r = xasprintf("sr_str_eq(%s, %s)", R, A); break;
+    case M_TOSTRING:
+        r = recv->ty->kind == TY_STRING ? xstrdup(R) : xasprintf("tostr_%s(cx, %s)", tkey(recv->ty), R);
+        break;
+    case M_NUM_TOINT:
+        r = recv->ty->kind == TY_DOUBLE ? xasprintf("sr_double_to_long(%s)", R) : xstrdup(R);
+        break;
+    case M_NUM_TODOUBLE: r = xasprintf("((double)(%s))", R); break;
+    case M_NUM_MAX:
+    case M_NUM_MIN:
+        A = lower_expr_as(E, a0, e->ty);
+        r = xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", ty_c(e->ty), R, A,
+                      m == M_NUM_MAX ? ">=" : "<=");
+        break;
+    case M_NUM_ABS:
+        r = e->ty->kind == TY_DOUBLE ? xasprintf("fabs(%s)", R)
+                                     : xasprintf("({ int64_t _a = %s; _a < 0 ? sr_neg(_a) : _a; })", R);
+        break;
+    case M_TUPLE_FIELD: r = xasprintf("(%s)._%" PRId64, R, sel->ival); break;
+    case M_OPT_ISEMPTY: r = xasprintf("(!(%s).some)", R); break;
+    case M_OPT_ISDEFINED: r = xasprintf("((%s).some)", R); break;
+    case M_OPT_GET:
+        r = xasprintf("({ %s _o = %s; if (!_o.some) sr_fail(cx, SR_ERR_NONE_GET, %d); _o.v; })",
+                      ty_c(recv->ty), R, site);
+        break;
+    case M_OPT_GETORELSE:
+        A = lower_expr_as(E, a0, e->ty);
+        r = xasprintf("({ %s _o = %s; _o.some ? _o.v : %s; })", ty_c(recv->ty), R, A);
+        break;
+    case M_SEQ_SIZE: r = xasprintf("(%s).len", R); break;
+    case M_SEQ_ISEMPTY: r = xasprintf("((%s).len == 0)", R); break;
+    case M_SEQ_NONEMPTY: r = xasprintf("((%s).len != 0)", R); break;
+    case M_SEQ_HEAD: r = xasprintf("SR_SEQ_GET(cx, %s, %s, 0, %d)", ty_c(e->ty), R, site); break;
+    case M_SEQ_LAST:
+        r = xasprintf("({ sr_seq _l = %s; SR_SEQ_GET(cx, %s, _l, _l.len - 1, %d); })", R, ty_c(e->ty), site);
+        break;
+    case M_SEQ_TOSEQ: r = xstrdup(R); break;
+    case M_BC_VALUE: {
+        binding *b = sem_binding(recv);
+        bool driver = E->fn ? E->fn->driver : true;
+        r = b ? xasprintf("%s_%s", b->cname, driver ? "live" : "snap") : xstrdup("((sr_seq){0})");
+        break;
+    }
+    case M_IGNORED: r = xstrdup("0"); break;
+    default:
+        r = xasprintf("0 /* unsupported method %d */", m);
+        break;
+    }
+done:
+    free(R);
+    free(A);
+    free(B);
+    return r;
+}
+
+/* Function-like calls: println, Some, Option, Seq(...), ... */
+static char *lower_function(emitter *E, ast *e) {
+    method m = sem_method(e);
+    ast *a0 = e->list.len ? e->list.items[0] : NULL;
+    switch (m) {
+    case F_PRINTLN: {
+        if (!a0)
+            return xstrdup("({ sr_buf _b = {0}; sr_println(cx->batch, &_b); })");
+        char *x = lower_expr(E, a0);
+        char *r = xasprintf("({ sr_buf _b = {0}; fmt_%s(&_b, %s); sr_println(cx->batch, &_b); sr_buf_free(&_b); })",
+                            tkey(a0->ty), x);
+        free(x);
+        return r;
+    }
+    case F_SOME:
+    case F_OPTION: {
+        const type *elem = e->ty->elems[0];
+        char *x = lower_expr_as(E, a0, elem);
+        char *r;
+        if (m == F_OPTION && (elem->kind == TY_STRING || elem->kind == TY_SEQ))
+            r = xasprintf("({ %s _x = %s; (%s){_x.ptr != NULL, _x}; })", ty_c(elem), x, ty_c(e->ty));
+        else
+            r = xasprintf("((%s){true, %s})", ty_c(e->ty), x);
+        free(x);
+        return r;
+    }
+    case F_SEQ:
+    case F_LIST:
+    case F_ARRAY:
+    case F_LISTBUFFER: {
+        const type *elem = e->ty->elems[0];
+        strbuf b = { 0 };
+        sb_printf(&b, "({ sr_seq _s = {0}; sr_seq_reserve(cx->arena, &_s, %d, sizeof(%s)); ",
+                  e->list.len ? e->list.len : 1, ty_c(elem));
+        for (int i = 0; i < e->list.len; i++) {
+            char *x = lower_expr_as(E, e->list.items[i], elem);
+            sb_printf(&b, "SR_SEQ_AT(%s, _s, _s.len++) = %s; ", ty_c(elem), x);
+            free(x);
+        }
+        sb_puts(&b, "_s; })");
+        return sb_take(&b);
+    }
+    default:
+        return xstrdup("0");
+    }
+}
+
+/* ===================================================================== */
+/* Expressions                                                           */
+/* ===================================================================== */
+
+static char *lower_block(emitter *E, ast *e) {
+    strbuf tmp = { 0 }, *saved;
+    capture_begin(E, &tmp, &saved);
+    char *value = NULL;
+    for (int i = 0; i < e->list.len; i++) {
+        ast *s = e->list.items[i];
+        bool last = i == e->list.len - 1;
+        bool is_stmt = s->kind == AST_VAL || s->kind == AST_VAR || s->kind == AST_ASSIGN ||
+                       s->kind == AST_FOR || s->kind == AST_IMPORT;
+        if (last && !is_stmt && e->ty->kind != TY_UNIT)
+            value = lower_expr_as(E, s, e->ty);
+        else
+            lower_stmt(E, s);
+    }
+    char *stmts = capture_end(E, &tmp, saved);
+    char *r = stmt_expr(E, stmts, value);
+    free(value);
+    return r;
+}
+
+static char *lower_if(emitter *E, ast *e) {
+    char *c = lower_expr(E, e->a);
+    char *r;
+    if (e->ty->kind == TY_UNIT || !e->c) {
+        strbuf tmp = { 0 }, *saved;
+        capture_begin(E, &tmp, &saved);
+        emitln(E, "if (%s) {", c);
+        E->indent++;
+        lower_stmt(E, e->b);
+        E->indent--;
+        if (e->c) {
+            emitln(E, "} else {");
+            E->indent++;
+            lower_stmt(E, e->c);
+            E->indent--;
+        }
+        emitln(E, "}");
+        char *stmts = capture_end(E, &tmp, saved);
+        r = stmt_expr(E, stmts, NULL);
+    } else {
+        char *t = lower_expr_as(E, e->b, e->ty);
+        char *f = lower_expr_as(E, e->c, e->ty);
+        r = xasprintf("(%s ? %s : %s)", c, t, f);
+        free(t);
+        free(f);
+    }
+    free(c);
+    return r;
+}
+
+static char *lower_interp(emitter *E, ast *e) {
+    char *acc = xstrdup("SR_LIT(\"\")");
+    for (int i = 0; i < e->list.len; i++) {
+        char *part = lower_tostr(E, e->list.items[i]);
+        char *next = i == 0 ? xstrdup(part) : xasprintf("sr_str_concat(cx, %s, %s)", acc, part);
+        free(acc);
+        free(part);
+        acc = next;
+    }
+    return acc;
+}
+
+char *lower_expr(emitter *E, ast *e) {
+    switch (e->kind) {
+    case AST_INT:
+        if (e->ival == INT64_MIN)
+            return xstrdup("INT64_MIN");
+        return xasprintf("INT64_C(%" PRId64 ")", e->ival);
+    case AST_DOUBLE: {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.17g", e->dval);
+        if (!strpbrk(buf, ".eEni"))
+            strcat(buf, ".0");
+        return xasprintf("%s", buf);
+    }
+    case AST_STRING: {
+        char *lit = c_string_lit(e->str, e->str_len);
+        char *r = xasprintf("((sr_str){%s, %zu})", lit, e->str_len);
+        free(lit);
+        return r;
+    }
+    case AST_BOOL: return xstrdup(e->ival ? "true" : "false");
+    case AST_NULL: return xstrdup("((sr_str){0})");
+    case AST_DURATION: return xasprintf("INT64_C(%" PRId64 ")", e->ival);
+    case AST_INTERP: return lower_interp(E, e);
+    case AST_IDENT: {
+        binding *b = sem_binding(e);
+        if (b)
+            return xstrdup(b->cname);
+        if (sem_method(e) == F_NONE)
+            return zero_of(e->ty);
+        return xstrdup("0");
+    }
+    case AST_UNARY: {
+        char *x = lower_expr(E, e->a);
+        char *r;
+        if (e->op == AST_OP_NOT)
+            r = xasprintf("(!%s)", x);
+        else if (e->ty->kind == TY_INT)
+            r = xasprintf("sr_neg(%s)", x);
+        else
+            r = xasprintf("(-%s)", x);
+        free(x);
+        return r;
+    }
+    case AST_BINARY: return lower_binary(E, e);
+    case AST_IF: return lower_if(E, e);
+    case AST_BLOCK: return lower_block(E, e);
+    case AST_TUPLE: return lower_expr_as(E, e, e->ty);
+    case AST_SELECT: return lower_method(E, e);
+    case AST_CALL:
+        if (e->a->kind == AST_IDENT && !sem_binding(e->a) && sem_method(e) != M_SEQ_APPLY)
+            return lower_function(E, e);
+        return lower_method(E, e);
+    case AST_ASCRIBE: return lower_expr(E, e->a);
+    case AST_NEW: return xstrdup("0");
+    case AST_VAL: case AST_VAR: case AST_ASSIGN: case AST_FOR: {
+        strbuf tmp = { 0 }, *saved;
+        capture_begin(E, &tmp, &saved);
+        lower_stmt(E, e);
+        char *stmts = capture_end(E, &tmp, saved);
+        return stmt_expr(E, stmts, NULL);
+    }
+    case AST_PROGRAM: case AST_SETTING: case AST_IMPORT: case AST_PLACEHOLDER: case AST_LAMBDA:
+    case AST_PARAM: case AST_TYPE: case AST_TYPE_TUPLE:
+        break;
+    }
+    return xstrdup("0");
+}
+
+/* ===================================================================== */
+/* Statements                                                            */
+/* ===================================================================== */
+
+/* Is the RDD bound by `b` used by any statement of `list` from `from` on? */
+static bool uses_binding(const ast *e, const binding *b) {
+    if (!e)
+        return false;
+    if (e->sem_kind == SEM_BINDING && e->sem == b && e->kind == AST_IDENT)
+        return true;
+    if (uses_binding(e->a, b) || uses_binding(e->b, b) || uses_binding(e->c, b))
+        return true;
+    for (int i = 0; i < e->list.len; i++)
+        if (uses_binding(e->list.items[i], b))
+            return true;
+    return false;
+}
+
+static void lower_stmt(emitter *E, ast *s) {
+    if (E->opt->line_directives && s->kind != AST_BLOCK)
+        emit_line_of(E, s);
+    switch (s->kind) {
+    case AST_VAL:
+    case AST_VAR: {
+        binding *b = sem_binding(s);
+        if (!b || b->kind == BIND_IGNORED || b->kind == BIND_DSTREAM)
+            return;
+        char *v = lower_expr_as(E, s->a, b->ty);
+        emit_bind(E, b, v);
+        free(v);
+        emit_bail(E, s);
+        return;
+    }
+    case AST_ASSIGN: {
+        if (sem_method(s) == M_SEQ_APPEND) {
+            char *x = lower_append(E, s->a, s->b);
+            emitln(E, "%s;", x);
+            free(x);
+            emit_bail(E, s);
+            return;
+        }
+        binding *b = sem_binding(s->a);
+        if (!b)
+            return;
+        char *v = lower_expr_as(E, s->b, b->ty);
+        if (s->op == AST_OP_NONE) {
+            emitln(E, "%s = %s;", b->cname, v);
+        } else if (b->ty->kind == TY_STRING) {
+            char *t = lower_tostr(E, s->b);
+            emitln(E, "%s = sr_str_concat(cx, %s, %s);", b->cname, b->cname, t);
+            free(t);
+        } else if (b->ty->kind == TY_DOUBLE) {
+            if (s->op == AST_OP_MOD)
+                emitln(E, "%s = fmod(%s, %s);", b->cname, b->cname, v);
+            else
+                emitln(E, "%s %s= %s;", b->cname, ast_op_spelling(s->op), v);
+        } else {
+            static const char *fn[] = { [AST_OP_ADD] = "sr_add", [AST_OP_SUB] = "sr_sub",
+                                        [AST_OP_MUL] = "sr_mul" };
+            if (s->op == AST_OP_DIV || s->op == AST_OP_MOD)
+                emitln(E, "%s = %s(cx, %s, %s, %d);", b->cname, s->op == AST_OP_DIV ? "sr_div" : "sr_mod",
+                       b->cname, v, s->site - 1);
+            else
+                emitln(E, "%s = %s(%s, %s);", b->cname, fn[s->op], b->cname, v);
+        }
+        free(v);
+        emit_bail(E, s);
+        return;
+    }
+    case AST_FOR: {
+        binding *b = sem_binding(s);
+        char *seq = lower_expr(E, s->a);
+        char *sv = tmp_name(E, "s"), *i = tmp_name(E, "i");
+        emitln(E, "{");
+        E->indent++;
+        emitln(E, "sr_seq %s = %s;", sv, seq);
+        emitln(E, "for (int64_t %s = 0; %s < %s.len; %s++) {", i, i, sv, i);
+        E->indent++;
+        if (b) {
+            char *item = xasprintf("SR_SEQ_AT(%s, %s, %s)", ty_c(b->ty), sv, i);
+            emit_bind(E, b, item);
+            free(item);
+        }
+        lower_stmt(E, s->b);
+        E->indent--;
+        emitln(E, "}");
+        E->indent--;
+        emitln(E, "}");
+        free(seq);
+        free(sv);
+        free(i);
+        emit_bail(E, s);
+        return;
+    }
+    case AST_BLOCK: {
+        emitln(E, "{");
+        E->indent++;
+        for (int i = 0; i < s->list.len; i++) {
+            ast *x = s->list.items[i];
+            /* an RDD computed and never used is never computed (Spark is lazy) */
+            if (x->ty && x->ty->kind == TY_RDD && x->kind != AST_VAL && x->kind != AST_VAR &&
+                i < s->list.len - 1)
+                continue;
+            if ((x->kind == AST_VAL || x->kind == AST_VAR) && x->ty && x->ty->kind == TY_RDD) {
+                bool used = false;
+                for (int j = i + 1; j < s->list.len && !used; j++)
+                    used = uses_binding(s->list.items[j], sem_binding(x));
+                if (!used)
+                    continue;
+            }
+            lower_stmt(E, x);
+        }
+        E->indent--;
+        emitln(E, "}");
+        return;
+    }
+    case AST_IMPORT:
+    case AST_SETTING:
+        return;
+    default:
+        break;
+    }
+    /* an expression used as a statement */
+    if (s->ty && s->ty->kind == TY_RDD)
+        return; /* lazy and unused */
+    if (sem_method(s) == M_IGNORED || (s->ty && (s->ty->kind == TY_DSTREAM || s->ty->kind == TY_CONTEXT)))
+        return;
+    char *x = lower_expr(E, s);
+    emitln(E, "(void)%s;", x);
+    free(x);
+    emit_bail(E, s);
+}
+
+/* ===================================================================== */
+/* Lambdas as functions                                                  */
+/* ===================================================================== */
+
+void lower_lambda(emitter *E, lambda_info *li) {
+    ast *lam = li->node;
+    const type *ret = li->ret;
+    strbuf sig = { 0 };
+    sb_printf(&sig, "static %s L%d(sr_ctx *cx", ty_c(ret), li->id);
+    for (int i = 0; i < li->nparams; i++)
+        sb_printf(&sig, ", %s p%d", ty_c(li->params[i]->ty), i);
+    sb_puts(&sig, ")");
+    int line, col;
+    source_line_col(E->p->src, lam->loc.start, &line, &col);
+    emitln(E, "/* %s:%d: %s lambda */", E->p->src->path, line, li->driver ? "driver" : "executor");
+    emitln(E, "%s {", sig.ptr);
+    sb_free(&sig);
+    E->indent++;
+    E->fn = li;
+    char *bail = ret->kind == TY_UNIT ? xstrdup("return;") : xasprintf("return %s;", zero_of(ret));
+    E->bail = bail;
+    if (E->opt->line_directives)
+        emit_line_of(E, lam);
+    for (int i = 0; i < li->nparams; i++) {
+        char *p = xasprintf("p%d", i);
+        emit_param(E, lam->list.items[i], p);
+        free(p);
+    }
+    ast *body = lam->a;
+    if (body->kind == AST_BLOCK) {
+        for (int i = 0; i < body->list.len; i++) {
+            ast *s = body->list.items[i];
+            bool last = i == body->list.len - 1;
+            bool is_stmt = s->kind == AST_VAL || s->kind == AST_VAR || s->kind == AST_ASSIGN ||
+                           s->kind == AST_FOR || s->kind == AST_IMPORT;
+            if (!last && s->ty && s->ty->kind == TY_RDD && !is_stmt)
+                continue;
+            if (!last && (s->kind == AST_VAL || s->kind == AST_VAR) && s->ty && s->ty->kind == TY_RDD) {
+                bool used = false;
+                for (int j = i + 1; j < body->list.len && !used; j++)
+                    used = uses_binding(body->list.items[j], sem_binding(s));
+                if (!used)
+                    continue;
+            }
+            if (last && !is_stmt && ret->kind != TY_UNIT) {
+                if (E->opt->line_directives)
+                    emit_line_of(E, s);
+                char *v = lower_expr_as(E, s, ret);
+                emitln(E, "return %s;", v);
+                free(v);
+            } else {
+                lower_stmt(E, s);
+            }
+        }
+    } else if (ret->kind == TY_UNIT) {
+        lower_stmt(E, body);
+    } else {
+        char *v = lower_expr_as(E, body, ret);
+        emitln(E, "return %s;", v);
+        free(v);
+    }
+    E->indent--;
+    emitln(E, "}");
+    E->fn = NULL;
+    E->bail = NULL;
+    free(bail);
+}
+
+void lower_global_init(emitter *E, binding *b) {
+    ast *decl = b->decl;
+    if (E->opt->line_directives)
+        emit_line_of(E, decl);
+    char *v = lower_expr_as(E, decl->a, b->ty->kind == TY_BROADCAST ? b->ty->elems[0] : b->ty);
+    if (b->ty->kind == TY_BROADCAST) {
+        emitln(E, "%s_live = copy_%s(&sr_prog_arena, %s);", b->cname, tkey(b->ty->elems[0]), v);
+        emitln(E, "%s_snap = %s_live;", b->cname, b->cname);
+    } else {
+        emitln(E, "%s = copy_%s(&sr_prog_arena, %s);", b->cname, tkey(b->ty), v);
+    }
+    free(v);
+    emit_bail(E, decl);
+}

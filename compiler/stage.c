@@ -1,0 +1,293 @@
+/* stage.c - loops over the elements of a batch.
+ *
+ * A fused stage is one loop over its input partition in which the narrow
+ * operations (map, flatMap, filter, mapValues, flatMapValues) follow each
+ * other as nested code, with no collection in between; the sink at the end
+ * stores, combines or prints the element. The same step code serves the
+ * DAG's stages (emit.c) and the RDD operations of driver code (below).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+static char *fresh(emitter *E, const char *stem) { return xasprintf("_%s%d", stem, ++E->tmp); }
+
+/* After calling a lambda that can fail: drop the element. */
+static void drop_if_failed(emitter *E, ast *fn) {
+    lambda_info *li = sem_lambda(fn);
+    if (li && li->may_fail)
+        emitln(E, "if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }");
+}
+
+step step_of(const dag_node *n) {
+    step s = { n->op, n->fn, n->in[0]->elem, n->elem };
+    return s;
+}
+
+/* Loop over a collection returned by a flatMap lambda (Seq or Option),
+ * binding each item to a fresh variable, then `then(item)`. */
+static void emit_flat(emitter *E, const step *steps, int n, const char *coll, const type *ct,
+                      const char *key, sink_fn sink, void *arg) {
+    const type *item_t = ct->elems[0];
+    const type *out = steps[0].out;
+    char *y = fresh(E, "e");
+    char *value;
+    if (ct->kind == TY_OPTION) {
+        emitln(E, "if (%s.some) {", coll);
+        value = xasprintf("%s.v", coll);
+    } else {
+        char *j = fresh(E, "j");
+        emitln(E, "for (int64_t %s = 0; %s < %s.len; %s++) {", j, j, coll, j);
+        value = xasprintf("SR_SEQ_AT(%s, %s, %s)", ty_c(item_t), coll, j);
+        free(j);
+    }
+    E->indent++;
+    if (key)
+        emitln(E, "%s %s = {%s, %s};", ty_c(out), y, key, value);
+    else
+        emitln(E, "%s %s = %s;", ty_c(out), y, value);
+    emit_steps(E, steps + 1, n - 1, y, out, sink, arg);
+    E->indent--;
+    emitln(E, "}");
+    free(value);
+    free(y);
+}
+
+void emit_steps(emitter *E, const step *steps, int n, const char *var, const type *t,
+                sink_fn sink, void *arg) {
+    if (n == 0) {
+        sink(E, var, t, arg);
+        return;
+    }
+    const step *s = &steps[0];
+    lambda_info *li = sem_lambda(s->fn);
+    int id = li ? li->id : -1;
+    char *y = fresh(E, "e");
+    switch (s->op) {
+    case OP_MAP:
+        emitln(E, "%s %s = L%d(cx, %s);", ty_c(s->out), y, id, var);
+        drop_if_failed(E, s->fn);
+        emit_steps(E, steps + 1, n - 1, y, s->out, sink, arg);
+        break;
+    case OP_FILTER:
+        emitln(E, "bool %s = L%d(cx, %s);", y, id, var);
+        drop_if_failed(E, s->fn);
+        emitln(E, "if (!%s) continue;", y);
+        emit_steps(E, steps + 1, n - 1, var, t, sink, arg);
+        break;
+    case OP_FLATMAP:
+        emitln(E, "%s %s = L%d(cx, %s);", ty_c(li->ret), y, id, var);
+        drop_if_failed(E, s->fn);
+        emit_flat(E, steps, n, y, li->ret, NULL, sink, arg);
+        break;
+    case OP_MAPVALUES: {
+        char *v = fresh(E, "v");
+        emitln(E, "%s %s = L%d(cx, %s._2);", ty_c(li->ret), v, id, var);
+        drop_if_failed(E, s->fn);
+        emitln(E, "%s %s = {%s._1, %s};", ty_c(s->out), y, var, v);
+        emit_steps(E, steps + 1, n - 1, y, s->out, sink, arg);
+        free(v);
+        break;
+    }
+    case OP_FLATMAPVALUES: {
+        char *key = xasprintf("%s._1", var);
+        emitln(E, "%s %s = L%d(cx, %s._2);", ty_c(li->ret), y, id, var);
+        drop_if_failed(E, s->fn);
+        emit_flat(E, steps, n, y, li->ret, key, sink, arg);
+        free(key);
+        break;
+    }
+    default:
+        emitln(E, "/* unexpected step %s */", op_spelling(s->op));
+        break;
+    }
+    free(y);
+}
+
+/* ===================================================================== */
+/* RDD operations in driver code                                         */
+/* ===================================================================== */
+
+/* Sink: append the element to partition `dst` (a C pointer variable). */
+static void sink_push(emitter *E, const char *var, const type *t, void *arg) {
+    emitln(E, "*(%s *)sr_seq_push(cx->arena, %s, sizeof(%s)) = %s;", ty_c(t), (const char *)arg,
+           ty_c(t), var);
+}
+
+/* Sink: call the foreach lambda. */
+static void sink_call(emitter *E, const char *var, const type *t, void *arg) {
+    ast *fn = arg;
+    lambda_info *li = sem_lambda(fn);
+    (void)t;
+    emitln(E, "L%d(cx, %s);", li->id, var);
+    drop_if_failed(E, fn);
+}
+
+/* Start a helper function in a buffer of its own; it goes to E->pending. */
+static strbuf *helper_begin(emitter *E, strbuf *buf, int *saved_indent) {
+    strbuf *saved = E->out;
+    E->out = buf;
+    *saved_indent = E->indent;
+    E->indent = 0;
+    return saved;
+}
+
+static void helper_end(emitter *E, strbuf *buf, strbuf *saved, int saved_indent) {
+    E->out = saved;
+    E->indent = saved_indent;
+    sb_puts(E->pending, buf->ptr ? buf->ptr : "");
+    sb_free(buf);
+}
+
+/* A loop over every element of rdd `in` of element type `t`. */
+static void rdd_loop_begin(emitter *E, const type *t, const char *x) {
+    emitln(E, "for (int _p = 0; _p < in.nparts; _p++) {");
+    emitln(E, "    sr_seq src = in.parts[_p];");
+    emitln(E, "    for (int64_t _i = 0; _i < src.len; _i++) {");
+    emitln(E, "        %s %s = SR_SEQ_AT(%s, src, _i);", ty_c(t), x, ty_c(t));
+    E->indent += 2;
+}
+
+static void rdd_loop_end(emitter *E) {
+    E->indent -= 2;
+    emitln(E, "    }");
+    emitln(E, "}");
+}
+
+char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
+    const type *T = recv->ty->elems[0];
+    ast *a0 = e->kind == AST_CALL && e->list.len ? e->list.items[0] : NULL;
+    ast *a1 = e->kind == AST_CALL && e->list.len > 1 ? e->list.items[1] : NULL;
+    char *R = lower_expr(E, recv);
+    char *r = NULL;
+    int h = ++E->helper;
+    strbuf buf = { 0 };
+    int si;
+    strbuf *saved;
+
+    switch (m) {
+    case R_MAP: case R_FLATMAP: case R_FILTER: case R_MAPVALUES: case R_FLATMAPVALUES: {
+        static const op_kind ops[] = { [R_MAP] = OP_MAP, [R_FLATMAP] = OP_FLATMAP,
+                                       [R_FILTER] = OP_FILTER, [R_MAPVALUES] = OP_MAPVALUES,
+                                       [R_FLATMAPVALUES] = OP_FLATMAPVALUES };
+        step s = { ops[m], a0, T, e->ty->elems[0] };
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "/* rdd.%s (line %d) */", e->a->name, 0);
+        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
+        emitln(E, "    sr_rdd out = sr_rdd_new(cx->batch, in.nparts);");
+        E->indent++;
+        rdd_loop_begin(E, T, "x");
+        emitln(E, "sr_seq *dst = &out.parts[_p];");
+        emit_steps(E, &s, 1, "x", T, sink_push, "dst");
+        rdd_loop_end(E);
+        E->indent--;
+        emitln(E, "    return out;");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        break;
+    }
+    case R_FOREACH:
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "static void H%d(sr_ctx *cx, sr_rdd in) {", h);
+        E->indent++;
+        rdd_loop_begin(E, T, "x");
+        sink_call(E, "x", T, a0);
+        rdd_loop_end(E);
+        E->indent--;
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        break;
+    case R_SORTBYKEY:
+    case R_SORTBY: {
+        bool by_key = m == R_SORTBYKEY;
+        ast *asc_arg = by_key ? a0 : a1;
+        char *asc = asc_arg ? lower_expr(E, asc_arg) : xstrdup("true");
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "struct H%d_order { sr_ctx *cx; bool asc; };", h);
+        emitln(E, "static int H%d_cmp(const void *a, const void *b, void *arg) {", h);
+        emitln(E, "    struct H%d_order *o = arg;", h);
+        if (by_key) {
+            emitln(E, "    (void)o->cx;");
+            emitln(E, "    int c = cmp_%s(((const %s *)a)->_1, ((const %s *)b)->_1);",
+                   tkey(T->elems[0]), ty_c(T), ty_c(T));
+        } else {
+            lambda_info *li = sem_lambda(a0);
+            emitln(E, "    sr_ctx *cx = o->cx;");
+            emitln(E, "    int c = cmp_%s(L%d(cx, *(const %s *)a), L%d(cx, *(const %s *)b));",
+                   tkey(li->ret), li->id, ty_c(T), li->id, ty_c(T));
+        }
+        emitln(E, "    return o->asc ? c : -c;");
+        emitln(E, "}");
+        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in, bool asc) {", h);
+        emitln(E, "    struct H%d_order o = { cx, asc };", h);
+        emitln(E, "    sr_seq all = sr_rdd_collect(cx->arena, in, sizeof(%s));", ty_c(T));
+        emitln(E, "    sr_sort(all.ptr, all.len, sizeof(%s), H%d_cmp, &o, cx->arena);", ty_c(T), h);
+        emitln(E, "    return sr_rdd_of(cx->batch, all);");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s, %s)", h, R, asc);
+        free(asc);
+        break;
+    }
+    case R_REDUCEBYKEY: {
+        const type *K = T->elems[0], *V = T->elems[1];
+        lambda_info *li = sem_lambda(a0);
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "SR_MAP_DEFINE(H%d_map, %s, %s, eq_%s)", h, ty_c(K), ty_c(V), tkey(K));
+        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
+        emitln(E, "    H%d_map m;", h);
+        emitln(E, "    H%d_map_init(&m);", h);
+        E->indent++;
+        rdd_loop_begin(E, T, "x");
+        emitln(E, "bool added;");
+        emitln(E, "%s *v = H%d_map_put(&m, x._1, hash_%s(x._1), &added);", ty_c(V), h, tkey(K));
+        emitln(E, "if (added) { *v = x._2; continue; }");
+        emitln(E, "%s r = L%d(cx, *v, x._2);", ty_c(V), li->id);
+        drop_if_failed(E, a0);
+        emitln(E, "*v = r;");
+        rdd_loop_end(E);
+        E->indent--;
+        emitln(E, "    sr_seq out = {0};");
+        emitln(E, "    sr_seq_reserve(cx->arena, &out, m.len, sizeof(%s));", ty_c(T));
+        emitln(E, "    for (int64_t i = 0; i < m.len; i++)");
+        emitln(E, "        SR_SEQ_AT(%s, out, out.len++) = (%s){m.ents[i].key, m.ents[i].val};", ty_c(T), ty_c(T));
+        emitln(E, "    H%d_map_free(&m);", h);
+        emitln(E, "    return sr_rdd_of(cx->batch, out);");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        break;
+    }
+    case R_TAKE: {
+        char *n = lower_expr(E, a0);
+        r = xasprintf("sr_rdd_take(cx->arena, %s, %s, sizeof(%s))", R, n, ty_c(T));
+        free(n);
+        break;
+    }
+    case R_COLLECT: r = xasprintf("sr_rdd_collect(cx->arena, %s, sizeof(%s))", R, ty_c(T)); break;
+    case R_COUNT: r = xasprintf("sr_rdd_count(%s)", R); break;
+    case R_ISEMPTY: r = xasprintf("(sr_rdd_count(%s) == 0)", R); break;
+    case R_FIRST: {
+        char *z = zero_of(T);
+        r = xasprintf("({ sr_seq _f = sr_rdd_take(cx->arena, %s, 1, sizeof(%s)); if (!_f.len) sr_fail(cx, SR_ERR_INDEX, %d); _f.len ? SR_SEQ_AT(%s, _f, 0) : %s; })",
+                      R, ty_c(T), e->site - 1, ty_c(T), z);
+        free(z);
+        break;
+    }
+    case R_UNION: {
+        char *o = lower_expr(E, a0);
+        r = xasprintf("sr_rdd_union(cx->batch, %s, %s)", R, o);
+        free(o);
+        break;
+    }
+    case R_IDENTITY:
+    default:
+        r = xstrdup(R);
+        break;
+    }
+    free(R);
+    return r;
+}
