@@ -9,9 +9,11 @@
  *
  * Waiting uses Linux futexes on the generation and completion words (no
  * lock on the common path); a short bounded spin comes first because jobs
- * of one batch follow each other within microseconds. Idle workers sleep.
+ * of one batch follow each other within microseconds (a futex wake-up costs
+ * tens of microseconds on a virtual machine). Idle workers sleep.
  */
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -21,8 +23,12 @@
 
 #include "runtime.h"
 
-/* Spin iterations before sleeping (each a pause, ~10-40 ns). */
-#define SPIN 2000
+/* Before sleeping on a futex, a waiter checks a few times with a pause,
+ * then a few times with sched_yield (which lets a worker or the driver run
+ * when threads outnumber cores, as with local[N] on a small machine). Then
+ * it sleeps: an idle pool uses no CPU. */
+#define SPIN_PAUSE 8
+#define SPIN_YIELD 30
 
 typedef struct worker {
     sr_pool *pool;
@@ -53,7 +59,7 @@ static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
     return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
 }
 
-static inline void cpu_relax(void) {
+static inline void cpu_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
@@ -65,11 +71,14 @@ static inline void cpu_relax(void) {
  * `sleepers` lets the driver skip the wake-up syscall when all spin. */
 static uint32_t wait_job(sr_pool *p, uint32_t seen) {
     uint32_t v;
-    for (int i = 0; i < SPIN; i++) {
+    for (int i = 0; i < SPIN_PAUSE + SPIN_YIELD; i++) {
         v = atomic_load_explicit(&p->gen, memory_order_acquire);
         if (v != seen)
             return v;
-        cpu_relax();
+        if (i < SPIN_PAUSE)
+            cpu_pause();
+        else
+            sched_yield();
     }
     atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_seq_cst);
     while ((v = atomic_load_explicit(&p->gen, memory_order_seq_cst)) == seen)
@@ -166,10 +175,13 @@ void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg) 
     if (atomic_load_explicit(&p->sleepers, memory_order_seq_cst))
         futex(&p->gen, FUTEX_WAKE, INT_MAX);
 
-    for (int i = 0; i < SPIN; i++) {
+    for (int i = 0; i < SPIN_PAUSE + SPIN_YIELD; i++) {
         if (atomic_load_explicit(&p->done, memory_order_acquire))
             return;
-        cpu_relax();
+        if (i < SPIN_PAUSE)
+            cpu_pause();
+        else
+            sched_yield();
     }
     atomic_store_explicit(&p->driver_sleeping, 1, memory_order_seq_cst);
     while (!atomic_load_explicit(&p->done, memory_order_seq_cst))
