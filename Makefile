@@ -71,14 +71,13 @@ $(B)/unit_tests: $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a
 deps:
 	@bash tests/install-deps.sh
 
-check: deps all $(B)/unit_tests
-	@$(B)/unit_tests
-	@bash tests/diag/run.sh
-	@bash tests/e2e/run.sh
-	@bash tests/samples/run.sh
-	@bash tests/summary.sh
+# `check` and `demo` install what is missing first, then build.
+check: deps
+	@$(MAKE) --no-print-directory all $(B)/unit_tests
+	@bash tests/check.sh
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash samples/demo.sh
 
 clean:

@@ -129,6 +129,41 @@ static void test_split_many(void) {
     CU_ASSERT(split_is("a,b c", ",", 2, "a", "b c"));
 }
 
+static bool seq_same(sr_seq a, sr_seq b) {
+    if (a.len != b.len)
+        return false;
+    for (int64_t i = 0; i < a.len; i++)
+        if (!sr_str_eq(SR_SEQ_AT(sr_str, a, i), SR_SEQ_AT(sr_str, b, i)))
+            return false;
+    return true;
+}
+
+/* The fast paths agree with the general matcher on random inputs:
+ * " " (byte fast path) == "[ ]" (one-of-a-set path) == "[ ]{1}" (regex),
+ * "ab" (literal) == "a[b]" (regex), " +" (run) == "[ ][ ]*" (regex). */
+static void test_split_differential(void) {
+    setup();
+    uint32_t x = 12345;
+    char buf[16];
+    int bad = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        int n = (int)(x % 12);
+        for (int i = 0; i < n; i++) {
+            x = x * 1103515245 + 12345;
+            buf[i] = "ab  "[(x >> 16) % 4];
+        }
+        x = x * 1103515245 + 12345;
+        sr_str s = { buf, n };
+        bad += !seq_same(sr_str_split(&cx, s, SR_LIT(" ")), sr_str_split(&cx, s, SR_LIT("[ ]")));
+        bad += !seq_same(sr_str_split(&cx, s, SR_LIT(" ")), sr_str_split(&cx, s, SR_LIT("[ ]{1}")));
+        bad += !seq_same(sr_str_split(&cx, s, SR_LIT("ab")), sr_str_split(&cx, s, SR_LIT("a[b]")));
+        bad += !seq_same(sr_str_split(&cx, s, SR_LIT(" +")), sr_str_split(&cx, s, SR_LIT("[ ][ ]*")));
+        if (iter % 1000 == 0)
+            sr_arena_reset(&arena);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void test_trim_case(void) {
     setup();
     CU_ASSERT(sr_str_eq(sr_str_trim(S("  a b \t\n")), S("a b")));
@@ -365,6 +400,7 @@ UNIT_SUITE(str,
            { "split: multi-byte separators", test_split_multichar },
            { "split: regexes", test_split_regex },
            { "split: many pieces, cache", test_split_many },
+           { "split: fast paths agree with the matcher", test_split_differential },
            { "trim, lower, upper", test_trim_case },
            { "substring", test_substring },
            { "replace, concat", test_replace_concat },

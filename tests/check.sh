@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# check.sh - every test suite in order; a failing suite does not stop the
+# others. Ends with one line "check: N passed, M failed" (suites).
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+pass=0 fail=0
+run() {
+    echo "==> $*"
+    if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "==> FAILED: $*"; fi
+}
+run build/unit_tests
+run bash tests/diag/run.sh
+run bash tests/e2e/run.sh
+run bash tests/samples/run.sh
+echo "check: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
