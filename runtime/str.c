@@ -570,36 +570,36 @@ static sr_seq one_elem(sr_ctx *cx, sr_str s) {
 sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str pat) {
     if (s.len == 0)
         return one_elem(cx, (sr_str){ "", 0 }); /* "".split(x) == [""] */
-    /* The word-count case: a single ordinary byte. */
+    /* The word-count case: a single ordinary byte. Count the separators
+     * (a loop the compiler vectorises), then fill an exact-size array. */
     if (pat.len == 1 && !strchr(".$|()[{^?*+\\", pat.ptr[0]) && pat.ptr[0] != '\0') {
-        char c = pat.ptr[0];
-        int64_t n = 0, index = 0;
-        collector col;
-        col.n = 0;
-        col.heap = (sr_seq){ 0 };
-        col.arena = cx->arena;
-        const char *p;
-        while (index <= s.len &&
-               (p = memchr(s.ptr + index, c, (size_t)(s.len - index))) != NULL) {
-            int64_t at = p - s.ptr;
-            collect(&col, (sr_str){ s.ptr + index, at - index });
-            index = at + 1;
-            n++;
-        }
-        if (n == 0)
+        const char c = pat.ptr[0];
+        const char *p = s.ptr;
+        int64_t len = s.len, nsep = 0;
+        for (int64_t i = 0; i < len; i++)
+            nsep += p[i] == c;
+        if (nsep == 0)
             return one_elem(cx, s);
-        collect(&col, (sr_str){ s.ptr + index, s.len - index });
-        n = col.n;
-        sr_str *src = col.heap.len ? (sr_str *)col.heap.ptr : col.stack;
-        while (n > 0 && src[n - 1].len == 0)
-            n--;
-        if (n == 0)
+        /* Trailing empty strings go: drop the separators ending the line. */
+        while (len > 0 && p[len - 1] == c) {
+            len--;
+            nsep--;
+        }
+        if (len == 0)
             return (sr_seq){ NULL, 0, 0 };
-        if (col.heap.len)
-            return (sr_seq){ col.heap.ptr, n, col.heap.cap };
-        sr_str *out = sr_arena_alloc(cx->arena, (size_t)n * sizeof *out);
-        memcpy(out, src, (size_t)n * sizeof *out);
-        return (sr_seq){ out, n, n };
+        sr_str *out = sr_arena_alloc(cx->arena, (size_t)(nsep + 1) * sizeof *out);
+        int64_t k = 0, start = 0;
+        for (int64_t i = 0; i < len; i++) {
+            if (p[i] == c) {
+                out[k].ptr = p + start;
+                out[k].len = i - start;
+                k++;
+                start = i + 1;
+            }
+        }
+        out[k].ptr = p + start;
+        out[k].len = len - start;
+        return (sr_seq){ out, nsep + 1, nsep + 1 };
     }
 
     sep local;
