@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
 #include <time.h>
@@ -319,6 +320,19 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
     return -1;
 }
 
+/* An error that stops the run before it starts: always on stderr (whatever
+ * the log level), as `<app>: error: <message>`. */
+static void startup_error(sr_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void startup_error(sr_runtime *rt, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    fprintf(stderr, "%s: error: %s\n", rt->prog->app_name ? rt->prog->app_name : "app", msg);
+}
+
 /* ===================================================================== */
 /* Sources                                                                */
 /* ===================================================================== */
@@ -332,12 +346,12 @@ static int start_sources(sr_runtime *rt) {
         err[0] = '\0';
         sr_source *s = sr_source_open(&p->sources[i], &rt->source_opts, err, sizeof err);
         if (!s) {
-            sr_log(SR_LOG_ERROR, "cannot open source %d: %s", i + 1, err[0] ? err : "unknown error");
+            startup_error(rt, "cannot open source %d: %s", i + 1, err[0] ? err : "unknown error");
             return -1;
         }
         rt->sources[rt->nsources++].src = s;
         if (sr_source_start(s, err, sizeof err) != 0) {
-            sr_log(SR_LOG_ERROR, "cannot start source %s: %s", sr_source_name(s),
+            startup_error(rt, "cannot start source %s: %s", sr_source_name(s),
                    err[0] ? err : "unknown error");
             return -1;
         }
@@ -527,8 +541,7 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
     }
     const char *app = prog->app_name ? prog->app_name : "app";
     if (prog->batch_ms <= 0) {
-        sr_log(SR_LOG_ERROR, "%s: the batch interval must be positive (got %" PRId64 " ms)", app,
-               prog->batch_ms);
+        startup_error(rt, "the batch interval must be positive (got %" PRId64 " ms)", prog->batch_ms);
         cleanup(rt);
         return 1;
     }
@@ -550,12 +563,12 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
     char err[512] = "";
     rt->pool = sr_pool_new(rt->nworkers, err, sizeof err);
     if (!rt->pool) {
-        sr_log(SR_LOG_ERROR, "%s: %s", app, err);
+        startup_error(rt, "%s", err);
         cleanup(rt);
         return 1;
     }
     if (prog->init && prog->init(rt, err, sizeof err) != 0) {
-        sr_log(SR_LOG_ERROR, "%s: %s", app, err[0] ? err : "initialisation failed");
+        startup_error(rt, "%s", err[0] ? err : "initialisation failed");
         cleanup(rt);
         return 1;
     }

@@ -289,16 +289,45 @@ static void test_init_failure(void) {
     reset_rec();
     sr_program p = make_prog(record_batch);
     p.init = failing_init;
-    p.log_level = "OFF";
-    sr_log_level old = sr_log_get_level();
-    sr_log_set_level(SR_LOG_OFF);
+    /* the message goes to stderr whatever the log level */
+    fflush(stderr);
+    char path[] = "/tmp/streamc-test-err-XXXXXX";
+    int fd = mkstemp(path);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
     int rc = RUN(&p, "--clock", "manual", "--batches", "1", "--conf", "streamc.logLevel=OFF");
-    sr_log_set_level(old);
-    CU_ASSERT_EQUAL(rc, 1);
-    CU_ASSERT_EQUAL(rec.n, 0);
     p.init = count_init;
     p.batch_ms = 0;
-    rc = RUN(&p, "--clock", "manual", "--batches", "1", "--conf", "streamc.logLevel=OFF");
+    int rc2 = RUN(&p, "--clock", "manual", "--batches", "1", "--conf", "streamc.logLevel=OFF");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char text[1024] = "";
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    text[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_EQUAL(rc2, 1);
+    CU_ASSERT_EQUAL(rec.n, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "SchedTest: error: test init refuses\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "SchedTest: error: the batch interval must be positive"));
+}
+
+/* A source that cannot open: status 1, no batch. */
+static void test_source_failure(void) {
+    reset_rec();
+    sr_program p = make_prog(record_batch);
+    static const sr_source_spec bad[] = { { .kind = SR_SOURCE_SOCKET, .host = "localhost", .port = 0 } };
+    p.sources = bad;
+    p.nsources = 1;
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, STDERR_FILENO);
+    int rc = RUN(&p, "--clock", "manual", "--batches", "1");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(devnull);
     CU_ASSERT_EQUAL(rc, 1);
     CU_ASSERT_EQUAL(rec.n, 0);
 }
@@ -382,6 +411,7 @@ UNIT_SUITE(sched,
            { "conf and log level", test_conf_and_log_level },
            { "bad options exit 64; help, version", test_bad_options },
            { "init failure exits 1", test_init_failure },
+           { "a source that cannot open exits 1", test_source_failure },
            { "SIGTERM stops after the batch; graceful runs one more", test_signal_stop },
            { "a second signal exits at once", test_second_signal },
            { "a signal while waiting stops at once", test_signal_while_waiting })
