@@ -1,0 +1,170 @@
+/* source.c - input sources: the source.h entry points and line splitting.
+ *
+ * Every kind of source (socket receiver, textFileStream, queueStream) is a
+ * struct that starts with `sr_source` and a table of operations
+ * (source_impl.h); the functions here check the spec, pick the
+ * implementation and dispatch. Also here: cutting a block of bytes into
+ * lines the way Spark's readers do ("\n" and "\r\n" end a line, a last line
+ * without newline counts, an empty line is a record ""), with memchr so a
+ * batch of many short lines costs little more than one pass over its bytes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "runtime.h"
+#include "source_impl.h"
+
+/* ===================================================================== */
+/* Common parts                                                           */
+/* ===================================================================== */
+
+void sr_source_errf(char *errstr, size_t errlen, const char *fmt, ...) {
+    if (!errstr || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, errlen, fmt, ap);
+    va_end(ap);
+}
+
+void sr_source_base_init(sr_source *s, const sr_source_ops *ops, sr_source_kind kind,
+                         const char *fmt, ...) {
+    s->ops = ops;
+    s->kind = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&s->name, fmt, ap) < 0)
+        s->name = NULL;
+    va_end(ap);
+    if (!s->name) {
+        s->name = sr_xmalloc(8);
+        memcpy(s->name, "source", 7);
+    }
+}
+
+void sr_source_base_free(sr_source *s) {
+    free(s->name);
+    s->name = NULL;
+}
+
+/* ===================================================================== */
+/* source.h                                                               */
+/* ===================================================================== */
+
+/* Checks what every implementation relies on, then opens the kind asked. */
+sr_source *sr_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
+                          char *errstr, size_t errlen) {
+    static const sr_source_opts no_opts = { 0, 0 };
+    if (!spec) {
+        sr_source_errf(errstr, errlen, "no source given");
+        return NULL;
+    }
+    if (!opts)
+        opts = &no_opts;
+    switch (spec->kind) {
+    case SR_SOURCE_SOCKET:
+        if (!spec->host || !spec->host[0]) {
+            sr_source_errf(errstr, errlen, "socketTextStream: no host given");
+            return NULL;
+        }
+        if (spec->port < 1 || spec->port > 65535) {
+            sr_source_errf(errstr, errlen, "socketTextStream(%s, %d): port must be 1..65535",
+                           spec->host, spec->port);
+            return NULL;
+        }
+        return sr_socket_source_open(spec, opts, errstr, errlen);
+    case SR_SOURCE_TEXTFILE:
+        if (!spec->dir || !spec->dir[0]) {
+            sr_source_errf(errstr, errlen, "textFileStream: no directory given");
+            return NULL;
+        }
+        return sr_textfile_source_open(spec, opts, errstr, errlen);
+    case SR_SOURCE_QUEUE:
+        if (!spec->dir || !spec->dir[0]) {
+            sr_source_errf(errstr, errlen, "queueStream: no directory given");
+            return NULL;
+        }
+        return sr_queue_source_open(spec, opts, errstr, errlen);
+    }
+    sr_source_errf(errstr, errlen, "unknown source kind %d", (int)spec->kind);
+    return NULL;
+}
+
+int sr_source_start(sr_source *s, char *errstr, size_t errlen) {
+    return s->ops->start(s, errstr, errlen);
+}
+
+/* Always leaves *out valid (empty when there is nothing). */
+void sr_source_take(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *out) {
+    out->lines = NULL;
+    out->n = 0;
+    out->bytes = 0;
+    s->ops->take(s, time_ms, arena, out);
+}
+
+/* Idempotent; also fine on a source that was never started. */
+void sr_source_stop(sr_source *s, bool drain) {
+    s->ops->stop(s, drain);
+}
+
+/* Stops the source first if needed. NULL is a no-op. */
+void sr_source_free(sr_source *s) {
+    if (s)
+        s->ops->free(s);
+}
+
+const char *sr_source_name(const sr_source *s) {
+    return s && s->name ? s->name : "source";
+}
+
+/* ===================================================================== */
+/* Lines                                                                  */
+/* ===================================================================== */
+
+int64_t sr_lines_count(const char *p, size_t n) {
+    if (n == 0)
+        return 0;
+    int64_t count = 0;
+    const char *end = p + n, *q = p;
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        if (!nl)
+            break;
+        count++;
+        q = nl + 1;
+    }
+    if (p[n - 1] != '\n')
+        count++;
+    return count;
+}
+
+int64_t sr_lines_split(const char *p, size_t n, sr_str *out) {
+    int64_t k = 0;
+    const char *end = p + n, *q = p;
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *stop = nl ? nl : end;
+        int64_t len = stop - q;
+        if (len > 0 && q[len - 1] == '\r')
+            len--;
+        out[k].ptr = q;
+        out[k].len = len;
+        k++;
+        if (!nl)
+            break;
+        q = nl + 1;
+    }
+    return k;
+}
+
+void sr_lines_from_block(sr_arena *arena, const char *p, size_t n, int64_t count, sr_lines *out) {
+    if (count < 0)
+        count = sr_lines_count(p, n);
+    out->bytes = (int64_t)n;
+    out->n = 0;
+    out->lines = NULL;
+    if (count == 0)
+        return;
+    out->lines = sr_arena_alloc(arena, (size_t)count * sizeof(sr_str));
+    out->n = sr_lines_split(p, n, out->lines);
+}

@@ -1,0 +1,167 @@
+/* test_source_lines.c - cutting source bytes into lines (source.c): "\n"
+ * and "\r\n" ends, a last line without newline, empty lines, empty input,
+ * NUL bytes inside lines; and the source.h checks on bad specs. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+
+#include "source_impl.h"
+#include "streamrt.h"
+#include "unit.h"
+
+/* Split `n` bytes and compare with the expected lines (NULL-terminated). */
+static int split_is(const char *p, size_t n, const char *const *want) {
+    int64_t nwant = 0;
+    while (want[nwant])
+        nwant++;
+    int64_t count = sr_lines_count(p, n);
+    if (count != nwant) {
+        fprintf(stderr, "\n  count %lld, expected %lld\n", (long long)count, (long long)nwant);
+        return 0;
+    }
+    sr_arena a;
+    sr_arena_init(&a);
+    char *block = sr_arena_alloc(&a, n ? n : 1);
+    memcpy(block, p, n);
+    sr_lines out;
+    sr_lines_from_block(&a, block, n, -1, &out);
+    int ok = out.n == nwant && out.bytes == (int64_t)n;
+    for (int64_t i = 0; ok && i < nwant; i++) {
+        sr_str w = { want[i], (int64_t)strlen(want[i]) };
+        if (!sr_str_eq(out.lines[i], w)) {
+            fprintf(stderr, "\n  line %lld = \"%.*s\", expected \"%s\"\n", (long long)i,
+                    (int)out.lines[i].len, out.lines[i].ptr, want[i]);
+            ok = 0;
+        }
+        /* Views point into the block. */
+        if (out.lines[i].ptr < block || out.lines[i].ptr + out.lines[i].len > block + n)
+            ok = 0;
+    }
+    sr_arena_free(&a);
+    return ok;
+}
+
+#define SPLIT_IS(lit, ...) split_is((lit), sizeof(lit) - 1, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_plain(void) {
+    CU_ASSERT(SPLIT_IS("a\nbb\nccc\n", "a", "bb", "ccc"));
+    CU_ASSERT(SPLIT_IS("one line\n", "one line"));
+    CU_ASSERT(SPLIT_IS("x", "x"));
+}
+
+static void test_no_final_newline(void) {
+    CU_ASSERT(SPLIT_IS("a\nb", "a", "b"));
+    CU_ASSERT(SPLIT_IS("a\r\nb", "a", "b"));
+    CU_ASSERT(SPLIT_IS("a\nb\r", "a", "b"));
+}
+
+static void test_crlf(void) {
+    CU_ASSERT(SPLIT_IS("a\r\nb\r\n", "a", "b"));
+    CU_ASSERT(SPLIT_IS("a\r\n\r\nb\n", "a", "", "b"));
+    /* A '\r' inside a line stays. */
+    CU_ASSERT(SPLIT_IS("a\rb\n", "a\rb"));
+    CU_ASSERT(SPLIT_IS("\r\n", ""));
+}
+
+static void test_empty_lines(void) {
+    CU_ASSERT(SPLIT_IS("\n", ""));
+    CU_ASSERT(SPLIT_IS("\n\n", "", ""));
+    CU_ASSERT(SPLIT_IS("a\n\nb\n", "a", "", "b"));
+    CU_ASSERT(SPLIT_IS("a\n\n", "a", ""));
+    CU_ASSERT(SPLIT_IS("\na", "", "a"));
+}
+
+static void test_empty_input(void) {
+    CU_ASSERT_EQUAL(sr_lines_count("", 0), 0);
+    sr_arena a;
+    sr_arena_init(&a);
+    sr_lines out = { (sr_str *)&a, 99, 99 };
+    sr_lines_from_block(&a, "", 0, -1, &out);
+    CU_ASSERT_EQUAL(out.n, 0);
+    CU_ASSERT_EQUAL(out.bytes, 0);
+    CU_ASSERT_PTR_NULL(out.lines);
+    sr_arena_free(&a);
+}
+
+static void test_nul_bytes(void) {
+    static const char data[] = "a\0b\n\0\n\0";
+    sr_arena a;
+    sr_arena_init(&a);
+    sr_lines out;
+    sr_lines_from_block(&a, data, sizeof data - 1, -1, &out);
+    CU_ASSERT_EQUAL_FATAL(out.n, 3);
+    CU_ASSERT(sr_str_eq(out.lines[0], ((sr_str){ "a\0b", 3 })));
+    CU_ASSERT(sr_str_eq(out.lines[1], ((sr_str){ "\0", 1 })));
+    CU_ASSERT(sr_str_eq(out.lines[2], ((sr_str){ "\0", 1 })));
+    CU_ASSERT_EQUAL(out.bytes, 7);
+    sr_arena_free(&a);
+}
+
+/* Many lines, long and short: the count and the sum of lengths agree. */
+static void test_big(void) {
+    size_t n = 0, cap = 1 << 20;
+    char *p = malloc(cap);
+    int64_t lines = 0, chars = 0;
+    for (int i = 0; n + 200 < cap; i++) {
+        int len = (i * 7919) % 150;
+        memset(p + n, 'x', (size_t)len);
+        n += (size_t)len;
+        chars += len;
+        if (i % 3 == 0)
+            p[n++] = '\r';
+        p[n++] = '\n';
+        lines++;
+    }
+    CU_ASSERT_EQUAL(sr_lines_count(p, n), lines);
+    sr_str *out = malloc((size_t)lines * sizeof *out);
+    CU_ASSERT_EQUAL(sr_lines_split(p, n, out), lines);
+    int64_t sum = 0;
+    for (int64_t i = 0; i < lines; i++)
+        sum += out[i].len;
+    CU_ASSERT_EQUAL(sum, chars);
+    free(out);
+    free(p);
+}
+
+static void test_bad_specs(void) {
+    char err[256];
+    sr_source_opts opts = { 0, 1000 };
+    sr_source_spec no_host = { SR_SOURCE_SOCKET, NULL, 9999, NULL };
+    err[0] = '\0';
+    CU_ASSERT_PTR_NULL(sr_source_open(&no_host, &opts, err, sizeof err));
+    CU_ASSERT(strstr(err, "host") != NULL);
+    sr_source_spec bad_port = { SR_SOURCE_SOCKET, "localhost", 0, NULL };
+    err[0] = '\0';
+    CU_ASSERT_PTR_NULL(sr_source_open(&bad_port, &opts, err, sizeof err));
+    CU_ASSERT(strstr(err, "port") != NULL);
+    sr_source_spec no_dir = { SR_SOURCE_TEXTFILE, NULL, 0, NULL };
+    err[0] = '\0';
+    CU_ASSERT_PTR_NULL(sr_source_open(&no_dir, &opts, err, sizeof err));
+    CU_ASSERT(strstr(err, "textFileStream") != NULL);
+    sr_source_spec no_qdir = { SR_SOURCE_QUEUE, NULL, 0, "" };
+    CU_ASSERT_PTR_NULL(sr_source_open(&no_qdir, &opts, err, sizeof err));
+
+    sr_source_spec ok = { SR_SOURCE_SOCKET, "localhost", 9999, NULL };
+    sr_source *s = sr_source_open(&ok, &opts, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(sr_source_name(s), "socket localhost:9999");
+    /* Never started: stop, take and free are still fine. */
+    sr_source_stop(s, true);
+    sr_arena a;
+    sr_arena_init(&a);
+    sr_lines out;
+    sr_source_take(s, 1000, &a, &out);
+    CU_ASSERT_EQUAL(out.n, 0);
+    sr_arena_free(&a);
+    sr_source_free(s);
+    sr_source_free(NULL);
+}
+
+UNIT_SUITE(source_lines,
+           { "plain lines", test_plain },
+           { "last line without newline", test_no_final_newline },
+           { "CRLF line ends", test_crlf },
+           { "empty lines are records", test_empty_lines },
+           { "empty input", test_empty_input },
+           { "NUL bytes inside lines", test_nul_bytes },
+           { "a megabyte of lines", test_big },
+           { "bad specs and an unstarted source", test_bad_specs })
