@@ -1,0 +1,477 @@
+/* source_dir.c - the directory sources: textFileStream and queueStream.
+ *
+ * ssc.textFileStream(dir): the files present when the source starts are
+ * ignored; every take lists the directory and reads, in name order, the
+ * files that appeared since (each exactly once), like Spark's
+ * FileInputDStream. Files are expected to appear atomically (written
+ * elsewhere, then renamed in). Names starting with '.' or '_' are hidden
+ * (temporary and marker files: Hadoop's hidden-file rule) and never read;
+ * only regular files (or symlinks to them) are read. A name is remembered
+ * while it stays in the directory: once it is gone from a listing it is
+ * forgotten, so a new file that later reuses the name is read again.
+ * A missing or unreadable directory is not an error: the source logs one
+ * WARN and keeps polling (the directory may be created later; the files
+ * in it then count as new). A file that vanishes between the listing and
+ * the read, or cannot be read, is skipped with a WARN.
+ *
+ * ssc.queueStream(dir): when the source starts it lists the directory's
+ * regular, non-hidden files in name order; batch k takes file k, read
+ * whole, and after the last file the batches are empty. Files added later
+ * are not seen. The directory must exist when the source is opened.
+ *
+ * Files are read straight into the batch's arena and cut into lines there.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "source_impl.h"
+
+/* ===================================================================== */
+/* A set of names, with a generation mark per name for forgetting.        */
+/* ===================================================================== */
+
+typedef struct name_ent {
+    char *name;                 /* malloc'd; NULL = empty slot */
+    uint64_t hash;
+    uint64_t gen;               /* the last listing that showed it */
+} name_ent;
+
+typedef struct name_set {
+    name_ent *ents;
+    size_t cap;                 /* power of two, or 0 */
+    size_t len;
+} name_set;
+
+static uint64_t name_hash(const char *name) {
+    return sr_hash_bytes(name, strlen(name));
+}
+
+static name_ent *set_find(const name_set *set, const char *name, uint64_t h) {
+    if (!set->cap)
+        return NULL;
+    for (size_t j = h & (set->cap - 1);; j = (j + 1) & (set->cap - 1)) {
+        name_ent *e = &set->ents[j];
+        if (!e->name)
+            return NULL;
+        if (e->hash == h && strcmp(e->name, name) == 0)
+            return e;
+    }
+}
+
+/* Insert an entry known to be absent; takes ownership of e.name. */
+static void set_put(name_set *set, name_ent e) {
+    if ((set->len + 1) * 2 > set->cap) {
+        name_set big = { 0 };
+        big.cap = set->cap ? set->cap * 2 : 64;
+        big.ents = sr_xcalloc(big.cap, sizeof *big.ents);
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->ents[i].name)
+                set_put(&big, set->ents[i]);
+        free(set->ents);
+        *set = big;
+    }
+    size_t j = e.hash & (set->cap - 1);
+    while (set->ents[j].name)
+        j = (j + 1) & (set->cap - 1);
+    set->ents[j] = e;
+    set->len++;
+}
+
+static void set_add(name_set *set, const char *name, uint64_t h, uint64_t gen) {
+    name_ent e = { strdup(name), h, gen };
+    if (!e.name)
+        e.name = sr_xmalloc(1), e.name[0] = '\0';
+    set_put(set, e);
+}
+
+/* Forget the names whose mark is not `gen`. */
+static void set_keep_gen(name_set *set, uint64_t gen) {
+    name_set kept = { 0 };
+    for (size_t i = 0; i < set->cap; i++) {
+        name_ent e = set->ents[i];
+        if (!e.name)
+            continue;
+        if (e.gen == gen)
+            set_put(&kept, e);
+        else
+            free(e.name);
+    }
+    free(set->ents);
+    *set = kept;
+}
+
+static void set_free(name_set *set) {
+    for (size_t i = 0; i < set->cap; i++)
+        free(set->ents[i].name);
+    free(set->ents);
+    memset(set, 0, sizeof *set);
+}
+
+/* ===================================================================== */
+/* Listing and reading                                                    */
+/* ===================================================================== */
+
+typedef struct name_list {
+    char **names;
+    size_t n, cap;
+} name_list;
+
+static void list_push(name_list *l, const char *name) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        l->names = sr_xrealloc(l->names, l->cap * sizeof *l->names);
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        copy = sr_xcalloc(1, 1);
+    l->names[l->n++] = copy;
+}
+
+static void list_free(name_list *l) {
+    for (size_t i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    memset(l, 0, sizeof *l);
+}
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool hidden(const char *name) {
+    return name[0] == '.' || name[0] == '_';
+}
+
+/* The non-hidden names of an open directory, in directory order. */
+static int read_names(DIR *d, name_list *out) {
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (!hidden(de->d_name))
+            list_push(out, de->d_name);
+        errno = 0;
+    }
+    return errno ? -1 : 0;
+}
+
+/* A file's whole content, read into the arena (the file may be longer than
+ * fstat said when it grows while read). Returns 0, or -1 with errno. */
+static int read_fd(int fd, const struct stat *st, sr_arena *arena, char **out, size_t *outlen) {
+    size_t cap = (size_t)st->st_size + 1, len = 0;
+    char *p = sr_arena_alloc(arena, cap);
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap * 2;
+            char *q = sr_arena_alloc(arena, ncap);
+            memcpy(q, p, len);
+            p = q;
+            cap = ncap;
+        }
+        ssize_t n = read(fd, p + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    *out = p;
+    *outlen = len;
+    return 0;
+}
+
+typedef enum open_result {
+    OPEN_OK,        /* a regular file, read */
+    OPEN_SKIP,      /* not a regular file: quietly ignored */
+    OPEN_GONE,      /* vanished */
+    OPEN_FAILED,    /* could not be opened or read (errno) */
+} open_result;
+
+/* Open dir/name (relative to dfd) without blocking on FIFOs, and read it
+ * if it is a regular file. */
+static open_result read_file(int dfd, const char *name, sr_arena *arena, char **p, size_t *n,
+                             int *err) {
+    int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        *err = errno;
+        return errno == ENOENT ? OPEN_GONE : OPEN_FAILED;
+    }
+    struct stat st;
+    open_result r = OPEN_OK;
+    if (fstat(fd, &st) != 0) {
+        *err = errno;
+        r = OPEN_FAILED;
+    } else if (!S_ISREG(st.st_mode)) {
+        r = OPEN_SKIP;
+    } else if (read_fd(fd, &st, arena, p, n) != 0) {
+        *err = errno;
+        r = OPEN_FAILED;
+    }
+    close(fd);
+    return r;
+}
+
+/* ===================================================================== */
+/* The sources                                                            */
+/* ===================================================================== */
+
+typedef struct dir_src {
+    sr_source base;
+    char *dir;
+    bool stopped;               /* stopped without drain: takes are empty */
+
+    /* textFileStream */
+    name_set seen;
+    uint64_t gen;
+    bool trouble;               /* the directory could not be listed; WARN logged */
+
+    /* queueStream */
+    name_list files;            /* in name order */
+    size_t next;
+} dir_src;
+
+/* One file's bytes, on their way to lines. */
+typedef struct block {
+    char *p;
+    size_t n;
+    int64_t count;
+} block;
+
+/* textFileStream: remember what is there now. */
+static int text_start(sr_source *src, char *errstr, size_t errlen) {
+    dir_src *s = (dir_src *)src;
+    (void)errstr;
+    (void)errlen;
+    DIR *d = opendir(s->dir);
+    if (!d) {
+        if (!s->trouble)
+            sr_log(SR_LOG_WARN, "textFileStream: directory %s %s; watching for it to appear", s->dir,
+                   errno == ENOENT ? "does not exist" : strerror(errno));
+        s->trouble = true;
+        return 0;
+    }
+    name_list l = { 0 };
+    if (read_names(d, &l) != 0)
+        sr_log(SR_LOG_WARN, "textFileStream: listing %s: %s", s->dir, strerror(errno));
+    s->gen++;
+    for (size_t i = 0; i < l.n; i++) {
+        uint64_t h = name_hash(l.names[i]);
+        name_ent *e = set_find(&s->seen, l.names[i], h);
+        if (e)
+            e->gen = s->gen;
+        else
+            set_add(&s->seen, l.names[i], h, s->gen);
+    }
+    list_free(&l);
+    closedir(d);
+    sr_log(SR_LOG_DEBUG, "textFileStream: %s: ignoring the %zu files already there", s->dir,
+           s->seen.len);
+    return 0;
+}
+
+static void text_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines *out) {
+    dir_src *s = (dir_src *)src;
+    (void)time_ms;
+    if (s->stopped)
+        return;
+    DIR *d = opendir(s->dir);
+    if (!d) {
+        if (!s->trouble)
+            sr_log(SR_LOG_WARN, "textFileStream: directory %s %s; watching for it to appear", s->dir,
+                   errno == ENOENT ? "does not exist" : strerror(errno));
+        s->trouble = true;
+        return;
+    }
+    if (s->trouble)
+        sr_log(SR_LOG_INFO, "textFileStream: directory %s is there now", s->dir);
+    s->trouble = false;
+
+    name_list l = { 0 };
+    bool complete = read_names(d, &l) == 0;
+    if (!complete)
+        sr_log(SR_LOG_WARN, "textFileStream: listing %s: %s", s->dir, strerror(errno));
+    uint64_t gen = ++s->gen;
+    /* New names, marked as seen now: each is tried once, whatever happens. */
+    name_list fresh = { 0 };
+    for (size_t i = 0; i < l.n; i++) {
+        uint64_t h = name_hash(l.names[i]);
+        name_ent *e = set_find(&s->seen, l.names[i], h);
+        if (e) {
+            e->gen = gen;
+        } else {
+            set_add(&s->seen, l.names[i], h, gen);
+            list_push(&fresh, l.names[i]);
+        }
+    }
+    if (complete && s->seen.len > l.n)
+        set_keep_gen(&s->seen, gen);
+    list_free(&l);
+    qsort(fresh.names, fresh.n, sizeof *fresh.names, cmp_names);
+
+    block *blocks = fresh.n ? sr_xmalloc(fresh.n * sizeof *blocks) : NULL;
+    size_t nblocks = 0;
+    int64_t total = 0, bytes = 0;
+    for (size_t i = 0; i < fresh.n; i++) {
+        block b = { NULL, 0, 0 };
+        int err = 0;
+        switch (read_file(dirfd(d), fresh.names[i], arena, &b.p, &b.n, &err)) {
+        case OPEN_OK:
+            b.count = sr_lines_count(b.p, b.n);
+            total += b.count;
+            bytes += (int64_t)b.n;
+            blocks[nblocks++] = b;
+            sr_log(SR_LOG_DEBUG, "textFileStream: read %s/%s (%zu bytes)", s->dir,
+                   fresh.names[i], b.n);
+            break;
+        case OPEN_SKIP:
+            break;
+        case OPEN_GONE:
+            sr_log(SR_LOG_WARN, "textFileStream: %s/%s vanished before it was read; skipped",
+                   s->dir, fresh.names[i]);
+            break;
+        case OPEN_FAILED:
+            sr_log(SR_LOG_WARN, "textFileStream: cannot read %s/%s: %s; skipped", s->dir,
+                   fresh.names[i], strerror(err));
+            break;
+        }
+    }
+    closedir(d);
+    list_free(&fresh);
+
+    out->bytes = bytes;
+    if (total > 0) {
+        out->lines = sr_arena_alloc(arena, (size_t)total * sizeof(sr_str));
+        for (size_t i = 0; i < nblocks; i++)
+            out->n += sr_lines_split(blocks[i].p, blocks[i].n, out->lines + out->n);
+    }
+    free(blocks);
+}
+
+/* Directory sources do no work between takes; stop only matters for the
+ * takes that follow it. */
+static void dir_stop(sr_source *src, bool drain) {
+    dir_src *s = (dir_src *)src;
+    if (!drain)
+        s->stopped = true;
+}
+
+static void dir_free(sr_source *src) {
+    dir_src *s = (dir_src *)src;
+    set_free(&s->seen);
+    list_free(&s->files);
+    free(s->dir);
+    sr_source_base_free(&s->base);
+    free(s);
+}
+
+/* queueStream: fix the list of files, in name order. */
+static int queue_start(sr_source *src, char *errstr, size_t errlen) {
+    dir_src *s = (dir_src *)src;
+    if (s->files.n || s->next)
+        return 0;
+    DIR *d = opendir(s->dir);
+    if (!d) {
+        sr_source_errf(errstr, errlen, "queueStream: directory %s %s", s->dir,
+                       errno == ENOENT ? "does not exist" : strerror(errno));
+        return -1;
+    }
+    name_list l = { 0 };
+    if (read_names(d, &l) != 0) {
+        sr_source_errf(errstr, errlen, "queueStream: listing %s: %s", s->dir, strerror(errno));
+        list_free(&l);
+        closedir(d);
+        return -1;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        struct stat st;
+        if (fstatat(dirfd(d), l.names[i], &st, 0) == 0 && S_ISREG(st.st_mode)) {
+            s->files.names = sr_xrealloc(s->files.names, (s->files.n + 1) * sizeof(char *));
+            s->files.names[s->files.n++] = l.names[i];
+            l.names[i] = NULL;
+        }
+    }
+    s->files.cap = s->files.n;
+    list_free(&l);
+    closedir(d);
+    qsort(s->files.names, s->files.n, sizeof *s->files.names, cmp_names);
+    sr_log(SR_LOG_INFO, "queueStream: %zu files in %s, one per batch", s->files.n, s->dir);
+    return 0;
+}
+
+static void queue_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines *out) {
+    dir_src *s = (dir_src *)src;
+    (void)time_ms;
+    if (s->stopped || s->next >= s->files.n)
+        return;
+    const char *name = s->files.names[s->next++];
+    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        sr_log(SR_LOG_WARN, "queueStream: cannot open %s: %s; batch of %s/%s is empty", s->dir,
+               strerror(errno), s->dir, name);
+        return;
+    }
+    char *p = NULL;
+    size_t n = 0;
+    int err = 0;
+    switch (read_file(dfd, name, arena, &p, &n, &err)) {
+    case OPEN_OK:
+        sr_lines_from_block(arena, p, n, -1, out);
+        break;
+    case OPEN_SKIP:
+        sr_log(SR_LOG_WARN, "queueStream: %s/%s is no longer a regular file; empty batch", s->dir,
+               name);
+        break;
+    case OPEN_GONE:
+        sr_log(SR_LOG_WARN, "queueStream: %s/%s vanished; empty batch", s->dir, name);
+        break;
+    case OPEN_FAILED:
+        sr_log(SR_LOG_WARN, "queueStream: cannot read %s/%s: %s; empty batch", s->dir, name,
+               strerror(err));
+        break;
+    }
+    close(dfd);
+}
+
+static const sr_source_ops text_ops = { text_start, text_take, dir_stop, dir_free };
+static const sr_source_ops queue_ops = { queue_start, queue_take, dir_stop, dir_free };
+
+static dir_src *dir_new(const sr_source_spec *spec, const sr_source_ops *ops, const char *what) {
+    dir_src *s = sr_xcalloc(1, sizeof *s);
+    sr_source_base_init(&s->base, ops, spec->kind, "%s %s", what, spec->dir);
+    s->dir = strdup(spec->dir);
+    if (!s->dir)
+        s->dir = sr_xcalloc(1, 1);
+    return s;
+}
+
+sr_source *sr_textfile_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
+                                   char *errstr, size_t errlen) {
+    (void)opts;
+    (void)errstr;
+    (void)errlen;
+    return &dir_new(spec, &text_ops, "textFileStream")->base;
+}
+
+/* The directory must exist now (its files are listed at start). */
+sr_source *sr_queue_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
+                                char *errstr, size_t errlen) {
+    (void)opts;
+    struct stat st;
+    if (stat(spec->dir, &st) != 0) {
+        sr_source_errf(errstr, errlen, "queueStream: directory %s %s", spec->dir,
+                       errno == ENOENT ? "does not exist" : strerror(errno));
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        sr_source_errf(errstr, errlen, "queueStream: %s is not a directory", spec->dir);
+        return NULL;
+    }
+    return &dir_new(spec, &queue_ops, "queueStream")->base;
+}
