@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -332,6 +333,81 @@ static void test_source_failure(void) {
     CU_ASSERT_EQUAL(rec.n, 0);
 }
 
+/* sr_source_batch over a queueStream directory: batch k takes file k,
+ * split into min(workers, ceil(n / 1024)) contiguous partitions of views,
+ * the same rdd when asked twice in a batch; records counted. */
+static struct {
+    int n;
+    int nparts[8];
+    int64_t count[8];
+    int64_t last_records[8];
+    int bad;
+} srcrec;
+
+static void source_batch(sr_batch *b) {
+    sr_rdd r = sr_source_batch(b, 0);
+    sr_rdd again = sr_source_batch(b, 0);
+    if (again.parts != r.parts || again.nparts != r.nparts)
+        srcrec.bad++;
+    int k = srcrec.n++;
+    if (k >= 8)
+        return;
+    srcrec.nparts[k] = r.nparts;
+    srcrec.count[k] = sr_rdd_count(r);
+    srcrec.last_records[k] = b->rt->last.records;
+    /* lines in order across partitions: "<file>-<line>" */
+    int64_t i = 0;
+    for (int p = 0; p < r.nparts; p++) {
+        if (p + 1 < r.nparts && r.parts[p].len - r.parts[p + 1].len > 1)
+            srcrec.bad++; /* balanced */
+        for (int64_t j = 0; j < r.parts[p].len; j++, i++) {
+            char want[32];
+            int n = snprintf(want, sizeof want, "%d-%lld", k, (long long)i);
+            if (!sr_str_eq(SR_SEQ_AT(sr_str, r.parts[p], j), (sr_str){ want, n }))
+                srcrec.bad++;
+        }
+    }
+}
+
+static void test_source_batches(void) {
+    char dir[] = "/tmp/streamc-test-queue-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    const int lines[] = { 3000, 10, 0, 5000 };
+    for (int k = 0; k < 4; k++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/f%d.txt", dir, k);
+        FILE *f = fopen(path, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        for (int i = 0; i < lines[k]; i++)
+            fprintf(f, "%d-%d\n", k, i);
+        fclose(f);
+    }
+    memset(&srcrec, 0, sizeof srcrec);
+    sr_program p = make_prog(source_batch);
+    sr_source_spec spec = { .kind = SR_SOURCE_QUEUE, .dir = dir };
+    p.sources = &spec;
+    p.nsources = 1;
+    p.log_level = "ERROR";
+    int rc = RUN(&p, "--clock", "manual", "--batches", "5", "--master", "local[3]");
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(srcrec.n, 5);
+    CU_ASSERT_EQUAL(srcrec.bad, 0);
+    CU_ASSERT_EQUAL(srcrec.count[0], 3000);
+    CU_ASSERT_EQUAL(srcrec.nparts[0], 3);   /* ceil(3000 / 1024) = 3 <= 3 workers */
+    CU_ASSERT_EQUAL(srcrec.count[1], 10);
+    CU_ASSERT_EQUAL(srcrec.nparts[1], 1);
+    CU_ASSERT_EQUAL(srcrec.count[2], 0);
+    CU_ASSERT_EQUAL(srcrec.nparts[2], 1);   /* at least one partition */
+    CU_ASSERT_EQUAL(srcrec.count[3], 5000);
+    CU_ASSERT_EQUAL(srcrec.nparts[3], 3);   /* capped at the workers */
+    CU_ASSERT_EQUAL(srcrec.count[4], 0);    /* after the last file */
+    CU_ASSERT_EQUAL(srcrec.last_records[1], 3000); /* metrics of the batch before */
+    CU_ASSERT_EQUAL(srcrec.last_records[4], 5000);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 /* ===================================================================== */
 
 static void test_signal_stop(void) {
@@ -412,6 +488,7 @@ UNIT_SUITE(sched,
            { "bad options exit 64; help, version", test_bad_options },
            { "init failure exits 1", test_init_failure },
            { "a source that cannot open exits 1", test_source_failure },
+           { "source batches: partitions, cache, records", test_source_batches },
            { "SIGTERM stops after the batch; graceful runs one more", test_signal_stop },
            { "a second signal exits at once", test_second_signal },
            { "a signal while waiting stops at once", test_signal_while_waiting })
