@@ -157,9 +157,11 @@ seps:
   | seps sep                    { $$ = NULL; }
   ;
 
+/* A separator ends error recovery: the next error is reported at once,
+ * even if it is on the very next line. */
 sep:
-    NEWLINE                     { $$ = NULL; }
-  | ';'                         { $$ = NULL; }
+    NEWLINE                     { $$ = NULL; yyerrok; }
+  | ';'                         { $$ = NULL; yyerrok; }
   ;
 
 /* ---- statements ---- */
@@ -614,31 +616,89 @@ static void token_name(const parse_ctx *ctx, yysymbol_kind_t sym, char *out, siz
     snprintf(out, len, name[0] == '\'' ? "%s" : "'%s'", name);
 }
 
+/* Tokens that can start an expression: summarised as "expression". */
+static int starts_expression(yysymbol_kind_t sym) {
+    switch (sym) {
+    case YYSYMBOL_IDENT: case YYSYMBOL_INT_LIT: case YYSYMBOL_DOUBLE_LIT:
+    case YYSYMBOL_STRING_LIT: case YYSYMBOL_INTERP_LIT: case YYSYMBOL_DURATION_LIT:
+    case YYSYMBOL_LIT_TRUE: case YYSYMBOL_LIT_FALSE: case YYSYMBOL_LIT_NULL:
+    case YYSYMBOL_NEW: case YYSYMBOL_IF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Tokens that would continue the expression just read (operators, member
+ * access, call or block argument). */
+static int continues_expression(yysymbol_kind_t sym) {
+    switch (sym) {
+    case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_LE: case YYSYMBOL_GE:
+    case YYSYMBOL_ANDAND: case YYSYMBOL_OROR: case YYSYMBOL_PAIR:
+    case YYSYMBOL_PLUSEQ: case YYSYMBOL_MINUSEQ: case YYSYMBOL_TIMESEQ: case YYSYMBOL_DIVEQ:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* "syntax error, unexpected X[, expecting A or B]". When more than four
+ * tokens are expected, the ones that merely continue an expression are
+ * left out and the ones that start an expression are summarised as
+ * "expression", so that what closes the construct stands out; the list is
+ * given if at most four entries remain. */
 static int yyreport_syntax_error(const yypcontext_t *yyctx, parse_ctx *ctx) {
-    enum { MAX_EXPECTED = 4 };
-    yysymbol_kind_t expected[MAX_EXPECTED + 1];
-    int n = yypcontext_expected_tokens(yyctx, expected, MAX_EXPECTED + 1);
+    enum { MAX_LISTED = 4 };
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(yyctx, expected, YYNTOKENS);
     if (n < 0)
         return n;
-    /* => and the block-lambda => read the same. */
-    int m = 0;
+    /* An expression can start here if a literal could come next; then
+     * ( { - ! _ start one, else they continue the one just read. */
+    int expression = 0, m = 0;
+    for (int i = 0; i < n; i++)
+        expression |= expected[i] == YYSYMBOL_INT_LIT;
+    expression &= n > MAX_LISTED;
     for (int i = 0; i < n; i++) {
         yysymbol_kind_t s = expected[i] == YYSYMBOL_BARROW ? YYSYMBOL_ARROW : expected[i];
+        const char *name = yysymbol_name(s);
+        int is_char = name[0] == '\'' && name[1] && name[2] == '\'' && name[3] == '\0';
+        if (expression && (starts_expression(s) || (is_char && strchr("(-!_{", name[1]))))
+            continue;
+        if (n > MAX_LISTED &&
+            (continues_expression(s) || (is_char && strchr("+-*/%<>.([{=:", name[1]))))
+            continue;
         int dup = 0;
         for (int j = 0; j < m; j++)
             dup |= expected[j] == s;
         if (!dup)
             expected[m++] = s;
     }
+    for (int i = 0; i + 1 < m; i++) /* "end of input" reads best last */
+        if (expected[i] == YYSYMBOL_YYEOF) {
+            memmove(&expected[i], &expected[i + 1], (size_t)(m - i - 1) * sizeof expected[0]);
+            expected[m - 1] = YYSYMBOL_YYEOF;
+            break;
+        }
     char msg[512], name[64];
-    token_name(ctx, yypcontext_token(yyctx), name, sizeof name);
+    yysymbol_kind_t tok = yypcontext_token(yyctx);
+    token_name(ctx, tok, name, sizeof name);
     size_t len = (size_t)snprintf(msg, sizeof msg, "syntax error, unexpected %s", name);
-    if (m > 0 && m <= MAX_EXPECTED && n <= MAX_EXPECTED) {
-        for (int i = 0; i < m && len < sizeof msg; i++) {
+    if (tok >= YYSYMBOL_DEF && tok <= YYSYMBOL_THROW) {
+        snprintf(msg + len, sizeof msg - len, " (Scala's '%s' is not part of the .stream language)",
+                 yysymbol_name(tok));
+        source_error(ctx->src, *yypcontext_location(yyctx), "%s", msg);
+        return 0;
+    }
+    if (m + expression > 0 && m + expression <= MAX_LISTED) {
+        for (int i = 0; i < m; i++) {
             token_name(ctx, expected[i], name, sizeof name);
             len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s",
                                     i == 0 ? ", expecting " : " or ", name);
         }
+        if (expression)
+            snprintf(msg + len, sizeof msg - len, "%s",
+                     m == 0 ? ", expecting expression" : " or expression");
     }
     source_error(ctx->src, *yypcontext_location(yyctx), "%s", msg);
     return 0;
