@@ -313,9 +313,14 @@ static void text_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines
     if (complete && s->seen.len > l.n)
         set_keep_gen(&s->seen, gen);
     list_free(&l);
+    if (fresh.n == 0) {
+        closedir(d);
+        list_free(&fresh);
+        return;
+    }
     qsort(fresh.names, fresh.n, sizeof *fresh.names, cmp_names);
 
-    block *blocks = fresh.n ? sr_xmalloc(fresh.n * sizeof *blocks) : NULL;
+    block *blocks = sr_xmalloc(fresh.n * sizeof *blocks);
     size_t nblocks = 0;
     int64_t total = 0, bytes = 0;
     for (size_t i = 0; i < fresh.n; i++) {
@@ -400,7 +405,8 @@ static int queue_start(sr_source *src, char *errstr, size_t errlen) {
     s->files.cap = s->files.n;
     list_free(&l);
     closedir(d);
-    qsort(s->files.names, s->files.n, sizeof *s->files.names, cmp_names);
+    if (s->files.n > 1)
+        qsort(s->files.names, s->files.n, sizeof *s->files.names, cmp_names);
     sr_log(SR_LOG_INFO, "queueStream: %zu files in %s, one per batch", s->files.n, s->dir);
     return 0;
 }
