@@ -175,6 +175,7 @@ stmt:
                                 { $$ = mk(ctx, AST_FOR, @$); $$->name = $3->name; $$->a = $5; $$->b = $7; }
   | expr
   | error                       { $$ = NULL; }
+  | error block                 { $$ = NULL; /* skip `def f(...) = { ... }` as a whole */ }
   ;
 
 opt_type:

@@ -1487,7 +1487,7 @@ static void test_bad_escapes_and_chars(void) {
                  "test.stream:1:14: error: invalid '\\u' escape: four hexadecimal digits expected\n"
                  "val a = \"x\\qy\\u12\"\n"
                  "             ^~\n"
-                 "test.stream:2:11: error: unexpected character '#'\n"
+                 "test.stream:2:11: error: unexpected character '#' (comments start with //)\n"
                  "val b = 1 # 2\n"
                  "          ^\n"
                  "test.stream:2:13: error: syntax error, unexpected integer literal, expecting newline or ';' or end of input\n"
@@ -1516,7 +1516,7 @@ static void test_bad_escapes_and_chars(void) {
                         "test.stream:3:9: error: invalid UTF-8 byte 0xff\n"
                         "val c = \xff 3\n"
                         "        ^\n"
-                        "test.stream:4:9: error: unexpected character '\xe6\xa0\xb8' outside a string\n"
+                        "test.stream:4:9: error: unexpected character '\xe6\xa0\xb8'\n"
                         "val d = \xe6\xa0\xb8 4\n"
                         "        ^~\n"));
     parsed_free(&p);
