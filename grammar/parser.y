@@ -137,19 +137,20 @@ program:
 
 /* ---- statement lists: separators before, between and after ---- */
 
+/* Written out without an empty opt_seps in front, so that `stmt: error`
+ * is reachable from the very first token of a program or block. */
 stmts:
-    opt_seps                    { $$ = mk(ctx, AST_BLOCK, @$); }
-  | opt_seps stmt_seq opt_seps  { $$ = $2; }
+    %empty                      { $$ = mk(ctx, AST_BLOCK, @$); }
+  | seps                        { $$ = mk(ctx, AST_BLOCK, @$); }
+  | stmt_seq
+  | stmt_seq seps
+  | seps stmt_seq               { $$ = $2; }
+  | seps stmt_seq seps          { $$ = $2; }
   ;
 
 stmt_seq:
     stmt                        { $$ = list1(ctx, $1, @$); }
   | stmt_seq seps stmt          { $$ = push(ctx, $1, $3, @$); }
-  ;
-
-opt_seps:
-    %empty                      { $$ = NULL; }
-  | seps                        { $$ = NULL; }
   ;
 
 seps:
@@ -328,7 +329,8 @@ block:
 
 block_body:
     stmts
-  | opt_seps block_head BARROW stmts
+  | block_head BARROW stmts     { $$ = block_lambda(ctx, $1, $3, @$); }
+  | seps block_head BARROW stmts
                                 { $$ = block_lambda(ctx, $2, $4, @$); }
   ;
 

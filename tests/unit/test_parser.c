@@ -1223,6 +1223,19 @@ static void test_lambdas(void) {
         "    (block)))\n");
 }
 
+/* { x: T => ... } and a byte order mark before the first line. */
+static void test_typed_block_lambda(void) {
+    ASSERT_TREE("\xef\xbb\xbfxs.map { y: Int =>\n  y + 1\n}\n",
+                "(program\n"
+                "  (call\n"
+                "    (select map\n"
+                "      (ident xs))\n"
+                "    (lambda [y: Int]\n"
+                "      (binary +\n"
+                "        (ident y)\n"
+                "        (int 1)))))\n");
+}
+
 static void test_placeholders(void) {
     ASSERT_TREE("r.map((_, 1)).reduceByKey(_ + _).filter(_ % 2 == 0).map(_.toString)\n",
                 "(program\n"
@@ -1452,6 +1465,18 @@ static void test_multiple_errors(void) {
                  "test.stream:6:1: error: syntax error, unexpected 'def' (Scala's 'def' is not part of the .stream language)\n"
                  "def f(x: Int) = x\n"
                  "^~~\n");
+    /* after an error, a block on the same line is skipped as a whole and
+     * the statements inside it are still checked */
+    ASSERT_DIAGS("def f(x: Int) = {\n  val y = x\n  val = 2\n}\nval z = 3 3\n", 3,
+                 "test.stream:1:1: error: syntax error, unexpected 'def' (Scala's 'def' is not part of the .stream language)\n"
+                 "def f(x: Int) = {\n"
+                 "^~~\n"
+                 "test.stream:3:7: error: syntax error, unexpected '=', expecting identifier\n"
+                 "  val = 2\n"
+                 "      ^\n"
+                 "test.stream:5:11: error: syntax error, unexpected integer literal, expecting newline or ';' or end of input\n"
+                 "val z = 3 3\n"
+                 "          ^\n");
     /* errors inside a block lambda do not end the block */
     ASSERT_DIAGS("s.foreachRDD { rdd =>\n  val = 1\n  rdd.count(\n}\nval z = ]\n", 3,
                  "test.stream:2:7: error: syntax error, unexpected '=', expecting identifier\n"
@@ -2015,6 +2040,7 @@ UNIT_SUITE(parser,
            {"comments", test_comments},
            {"statements", test_statements},
            {"lambdas", test_lambdas},
+           {"typed block lambda, BOM", test_typed_block_lambda},
            {"placeholders", test_placeholders},
            {"precedence", test_precedence},
            {"calls, types, new", test_calls_types_new},
