@@ -55,6 +55,9 @@ struct sr_pool {
     _Atomic int sleepers;     /* workers in (or entering) FUTEX_WAIT on gen */
 };
 
+/* The worker running on this thread, NULL on other threads. */
+static __thread worker *self;
+
 static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
     return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
 }
@@ -91,6 +94,7 @@ static void *worker_main(void *arg) {
     worker *w = arg;
     sr_pool *p = w->pool;
     uint32_t seen = 0;
+    self = w;
     for (;;) {
         seen = wait_job(p, seen);
         if (p->stop)
@@ -164,6 +168,16 @@ sr_ctx *sr_pool_ctx(sr_pool *p, int i) {
 void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg) {
     if (ntasks <= 0)
         return;
+    if (SR_UNLIKELY(self != NULL)) {
+        /* Called from inside a task: waiting for the pool would deadlock,
+         * so the tasks run here, one after the other, in this worker's
+         * context. */
+        for (int t = 0; t < ntasks; t++) {
+            self->cx.err = SR_ERR_NONE;
+            fn(&self->cx, t, arg);
+        }
+        return;
+    }
     p->fn = fn;
     p->arg = arg;
     p->batch = b;

@@ -38,7 +38,8 @@ int sr_pool_size(const sr_pool *p);
 /* The context of worker i (0 <= i < size), e.g. for tests and metrics. */
 sr_ctx *sr_pool_ctx(sr_pool *p, int i);
 /* Run fn(cx, t, arg) for t = 0 .. ntasks-1 on the workers and wait. Only one
- * thread (the driver) may call it at a time; not from inside a task. */
+ * thread (the driver) may call it at a time. Called from inside a task, it
+ * runs the tasks inline on that worker, one after the other. */
 void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg);
 /* End of a batch: returns the sum of the workers' `dropped` counters,
  * zeroes them and resets the worker arenas. Driver thread, between runs. */

@@ -203,7 +203,8 @@ static void usage(FILE *f, const char *argv0, const sr_program *prog) {
             "                              e.g. spark.streaming.stopGracefullyOnShutdown=true,\n"
             "                              spark.streaming.receiver.maxRate=N, streamc.logLevel=WARN\n"
             "  --clock real|manual         manual: batches back to back at start + k * interval\n"
-            "  --start-time MS             the clock's start (manual clock default: 0)\n"
+            "  --start-time MS             the clock's start (manual clock default: 0; real clock\n"
+            "                              default: now; batches due in the past run at once)\n"
             "  --batches N                 stop cleanly after N batches\n"
             "  --help                      this help\n"
             "  --version                   runtime version\n",

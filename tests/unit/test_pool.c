@@ -116,6 +116,28 @@ static void test_parallel(void) {
     sr_pool_free(p);
 }
 
+/* sr_pool_run from inside a task runs the inner tasks inline. */
+static sr_pool *nested_pool;
+static _Atomic int inner_runs;
+
+static void inner_task(sr_ctx *cx, int task, void *arg) {
+    atomic_fetch_add(&inner_runs, 1);
+}
+
+static void outer_task(sr_ctx *cx, int task, void *arg) {
+    sr_pool_run(nested_pool, NULL, 5, inner_task, NULL);
+}
+
+static void test_nested(void) {
+    char err[128];
+    nested_pool = sr_pool_new(2, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nested_pool);
+    inner_runs = 0;
+    sr_pool_run(nested_pool, NULL, 4, outer_task, NULL);
+    CU_ASSERT_EQUAL(inner_runs, 20);
+    sr_pool_free(nested_pool);
+}
+
 /* Per-call overhead, for information (not a pass/fail on time). */
 static void nop_task(sr_ctx *cx, int task, void *arg) {
 }
@@ -140,4 +162,5 @@ UNIT_SUITE(pool,
            { "four workers: tasks run once each", test_four_workers },
            { "end of batch: dropped counts, contexts", test_end_batch },
            { "tasks run in parallel", test_parallel },
+           { "a task that runs tasks does not deadlock", test_nested },
            { "per-call overhead (info)", test_overhead })
