@@ -522,6 +522,29 @@ static void cleanup(sr_runtime *rt) {
     free(rt);
 }
 
+/* Workers, the program's init, the sources. 0, or the exit status after
+ * printing the error. */
+static int start_run(sr_runtime *rt) {
+    const sr_program *prog = rt->prog;
+    const char *app = prog->app_name ? prog->app_name : "app";
+    char err[512] = "";
+    rt->pool = sr_pool_new(rt->nworkers, err, sizeof err);
+    if (!rt->pool) {
+        startup_error(rt, "%s", err);
+        return 1;
+    }
+    if (prog->init && prog->init(rt, err, sizeof err) != 0) {
+        startup_error(rt, "%s", err[0] ? err : "initialisation failed");
+        return 1;
+    }
+    if (prog->stateful && !rt->checkpoint_dir)
+        sr_log(SR_LOG_WARN, "%s has stateful operators but no checkpoint directory: its state will "
+                            "not survive a restart (set `checkpoint \"dir\"` or --checkpoint DIR)", app);
+    if (start_sources(rt) != 0)
+        return 1;
+    return 0;
+}
+
 int sr_main(int argc, char **argv, const sr_program *prog) {
     sr_runtime *rt = sr_xcalloc(1, sizeof *rt);
     rt->prog = prog;
@@ -561,28 +584,23 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
         rt->source_opts.max_rate = r;
     }
 
-    char err[512] = "";
-    rt->pool = sr_pool_new(rt->nworkers, err, sizeof err);
-    if (!rt->pool) {
-        startup_error(rt, "%s", err);
+    /* Threads started from here on (workers, receivers) inherit a mask
+     * that blocks SIGINT/SIGTERM, so the signals reach the scheduler's
+     * thread and never interrupt a receiver's system calls. */
+    sigset_t stop_sigs, old_mask;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_mask);
+    status = start_run(rt);
+    if (status != 0) {
+        pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
         cleanup(rt);
-        return 1;
+        return status;
     }
-    if (prog->init && prog->init(rt, err, sizeof err) != 0) {
-        startup_error(rt, "%s", err[0] ? err : "initialisation failed");
-        cleanup(rt);
-        return 1;
-    }
-    if (prog->stateful && !rt->checkpoint_dir)
-        sr_log(SR_LOG_WARN, "%s has stateful operators but no checkpoint directory: its state will "
-                            "not survive a restart (set `checkpoint \"dir\"` or --checkpoint DIR)", app);
-    if (start_sources(rt) != 0) {
-        cleanup(rt);
-        return 1;
-    }
-
     saved_signals old;
     install_signals(rt, &old);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL); /* a signal held back arrives now */
     sr_log(SR_LOG_INFO, "Started %s: batch interval %" PRId64 " ms, %d worker%s, %s clock", app,
            prog->batch_ms, rt->nworkers, rt->nworkers == 1 ? "" : "s",
            rt->manual_clock ? "manual" : "real");
