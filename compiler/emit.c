@@ -113,7 +113,9 @@ static const char *coll_display(seq_coll c) {
 
 /* fmt_ (Scala toString into a buffer), tostr_, eq_, hash_, cmp_, copy_. */
 static void emit_value_functions(emitter *E, const type *t) {
-    const char *k = tkey(t), *c = ty_c(t);
+    char k[16], c[32]; /* tkey() and ty_c() return rotating buffers */
+    snprintf(k, sizeof k, "%s", tkey(t));
+    snprintf(c, sizeof c, "%s", ty_c(t));
     emit(E, "/* %s */\n", ty_name(t));
     switch (t->kind) {
     case TY_INT:
@@ -177,7 +179,8 @@ static void emit_value_functions(emitter *E, const type *t) {
     }
     case TY_SEQ: {
         const char *ek = xstrdup(tkey(t->elems[0]));
-        const char *ec = ty_c(t->elems[0]);
+        char ec[32];
+        snprintf(ec, sizeof ec, "%s", ty_c(t->elems[0]));
         emit(E, "static inline void fmt_%s(sr_buf *b, sr_seq v) {\n", k);
         emit(E, "    sr_buf_cstr(b, \"%s(\");\n", coll_display(t->coll));
         emit(E, "    for (int64_t i = 0; i < v.len; i++) {\n        if (i) sr_buf_cstr(b, \", \");\n");

@@ -128,8 +128,23 @@ static bool is_none(const ast *e) {
     return e->kind == AST_IDENT && sem_method(e) == F_NONE;
 }
 
+/* A tuple literal as a compound literal of tuple type `to`. */
+static char *lower_tuple(emitter *E, ast *e, const type *to) {
+    strbuf b = { 0 };
+    sb_printf(&b, "((%s){", ty_c(to));
+    for (int i = 0; i < e->list.len; i++) {
+        char *x = lower_expr_as(E, e->list.items[i], to->elems[i]);
+        sb_printf(&b, "%s%s", i ? ", " : "", x);
+        free(x);
+    }
+    sb_puts(&b, "})");
+    return sb_take(&b);
+}
+
 char *lower_expr_as(emitter *E, ast *e, const type *to) {
     const type *from = e->ty;
+    if (to && to->kind == TY_TUPLE && e->kind == AST_TUPLE && to->nelems == e->list.len)
+        return lower_tuple(E, e, to);
     if (to && from != to) {
         if (is_none(e) || e->kind == AST_NULL)
             return zero_of(to);
@@ -138,17 +153,6 @@ char *lower_expr_as(emitter *E, ast *e, const type *to) {
             char *r = xasprintf("((double)(%s))", x);
             free(x);
             return r;
-        }
-        if (to->kind == TY_TUPLE && e->kind == AST_TUPLE && to->nelems == e->list.len) {
-            strbuf b = { 0 };
-            sb_printf(&b, "((%s){", ty_c(to));
-            for (int i = 0; i < e->list.len; i++) {
-                char *x = lower_expr_as(E, e->list.items[i], to->elems[i]);
-                sb_printf(&b, "%s%s", i ? ", " : "", x);
-                free(x);
-            }
-            sb_puts(&b, "})");
-            return sb_take(&b);
         }
         if (to->kind == TY_OPTION && from->kind == TY_OPTION && e->kind == AST_CALL &&
             (sem_method(e) == F_SOME || sem_method(e) == F_OPTION)) {
@@ -695,7 +699,7 @@ char *lower_expr(emitter *E, ast *e) {
     case AST_BINARY: return lower_binary(E, e);
     case AST_IF: return lower_if(E, e);
     case AST_BLOCK: return lower_block(E, e);
-    case AST_TUPLE: return lower_expr_as(E, e, e->ty);
+    case AST_TUPLE: return lower_tuple(E, e, e->ty);
     case AST_SELECT: return lower_method(E, e);
     case AST_CALL:
         if (e->a->kind == AST_IDENT && !sem_binding(e->a) && sem_method(e) != M_SEQ_APPLY)
@@ -868,6 +872,7 @@ void lower_lambda(emitter *E, lambda_info *li) {
     emitln(E, "%s {", sig.ptr);
     sb_free(&sig);
     E->indent++;
+    emitln(E, "(void)cx;");
     E->fn = li;
     char *bail = ret->kind == TY_UNIT ? xstrdup("return;") : xasprintf("return %s;", zero_of(ret));
     E->bail = bail;
