@@ -890,9 +890,10 @@ void lower_lambda(emitter *E, lambda_info *li) {
             bool last = i == body->list.len - 1;
             bool is_stmt = s->kind == AST_VAL || s->kind == AST_VAR || s->kind == AST_ASSIGN ||
                            s->kind == AST_FOR || s->kind == AST_IMPORT;
-            if (!last && s->ty && s->ty->kind == TY_RDD && !is_stmt)
+            /* RDDs no action uses are never computed (Spark is lazy) */
+            if (s->ty && s->ty->kind == TY_RDD && !is_stmt && (!last || ret->kind == TY_UNIT))
                 continue;
-            if (!last && (s->kind == AST_VAL || s->kind == AST_VAR) && s->ty && s->ty->kind == TY_RDD) {
+            if ((s->kind == AST_VAL || s->kind == AST_VAR) && s->ty && s->ty->kind == TY_RDD) {
                 bool used = false;
                 for (int j = i + 1; j < body->list.len && !used; j++)
                     used = uses_binding(body->list.items[j], sem_binding(s));
@@ -927,7 +928,10 @@ void lower_global_init(emitter *E, binding *b) {
     ast *decl = b->decl;
     if (E->opt->line_directives)
         emit_line_of(E, decl);
-    char *v = lower_expr_as(E, decl->a, b->ty->kind == TY_BROADCAST ? b->ty->elems[0] : b->ty);
+    ast *init = decl->a;
+    if (b->ty->kind == TY_BROADCAST) /* sc.broadcast(value): the value */
+        init = init->kind == AST_CALL && init->list.len == 1 ? init->list.items[0] : init;
+    char *v = lower_expr_as(E, init, b->ty->kind == TY_BROADCAST ? b->ty->elems[0] : b->ty);
     if (b->ty->kind == TY_BROADCAST) {
         emitln(E, "%s_live = copy_%s(&sr_prog_arena, %s);", b->cname, tkey(b->ty->elems[0]), v);
         emitln(E, "%s_snap = %s_live;", b->cname, b->cname);

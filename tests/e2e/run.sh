@@ -30,19 +30,19 @@ for name in "${cases[@]}"; do
         echo "FAIL $name: does not compile"; sed 's/^/    /' "$dir/compile.log"
         fail=$((fail + 1)); continue
     fi
-    (cd "$dir" && timeout 60 ./prog $args > out 2> err) || true
+    (cd "$dir" && timeout 60 ./prog $args > stdout 2> stderr) || true
     if [ -f "$src/sorted" ]; then
-        awk -f "$root/tests/e2e/normalize.awk" "$dir/out" > "$dir/out.n"
+        awk -f "$root/tests/e2e/normalize.awk" "$dir/stdout" > "$dir/out.n"
         awk -f "$root/tests/e2e/normalize.awk" "$src/expected" > "$dir/expected.n"
     else
-        cp "$dir/out" "$dir/out.n"; cp "$src/expected" "$dir/expected.n"
+        cp "$dir/stdout" "$dir/out.n"; cp "$src/expected" "$dir/expected.n"
     fi
     if ! diff -u "$dir/expected.n" "$dir/out.n" > "$dir/diff"; then
         echo "FAIL $name: output differs"; sed 's/^/    /' "$dir/diff" | head -40
-        sed 's/^/    stderr: /' "$dir/err" | head -10
+        sed "s/^/    stderr: /" "$dir/stderr" | head -10
         fail=$((fail + 1)); continue
     fi
-    if [ -f "$src/check.sh" ] && ! (cd "$dir" && bash "$src/check.sh" > check.log 2>&1); then
+    if [ -f "$src/check.sh" ] && ! (cd "$dir" && bash -x "$src/check.sh" > check.log 2>&1); then
         echo "FAIL $name: check.sh"; sed 's/^/    /' "$dir/check.log" | head -20
         fail=$((fail + 1)); continue
     fi
