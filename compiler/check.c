@@ -1881,13 +1881,19 @@ int check_program(program *p) {
     for (int i = 0; i < root->list.len; i++)
         if (root->list.items[i]->kind != AST_SETTING)
             check_stmt(&C, root->list.items[i]);
+    /* whole-program errors point at the start of the file; they are left
+     * out when an earlier error may be their cause */
     ast_loc start = { 0, 0 };
-    if (!p->batch_ms)
+    bool clean = p->src->errors == before;
+    bool has_batch = false;
+    for (int i = 0; i < root->list.len; i++)
+        has_batch |= root->list.items[i]->kind == AST_SETTING && !strcmp(root->list.items[i]->name, "batch");
+    if (!has_batch)
         source_error(p->src, start, "no batch interval: add a header line such as 'batch 5s'");
-    if (p->noutputs == 0 && p->src->errors == before)
+    if (p->noutputs == 0 && clean)
         source_error(p->src, start,
                      "no output operation: a program needs print(), saveAsTextFiles() or foreachRDD()");
-    if (p->nsources == 0 && p->src->errors == before)
+    if (p->nsources == 0 && clean)
         source_error(p->src, start,
                      "no input: a program needs a source such as ssc.socketTextStream(host, port)");
     return p->src->errors - before;

@@ -228,7 +228,7 @@ static void emit_data(emitter *E) {
     for (int i = 0; i < p->nstatics; i++) {
         binding *b = p->statics[i];
         if (ty_is_value(b->ty) || b->ty->kind == TY_RDD)
-            emit(E, "static %s %s; /* driver: %s */\n", ty_c(b->ty), b->cname, b->name);
+            emit(E, "static %s %s SR_UNUSED; /* driver: %s */\n", ty_c(b->ty), b->cname, b->name);
     }
     emit(E, "\n");
 }
@@ -243,7 +243,7 @@ static void emit_lambdas(emitter *E) {
         emit(E, "static %s L%d(sr_ctx *cx", ty_c(li->ret), li->id);
         for (int j = 0; j < li->nparams; j++)
             emit(E, ", %s", ty_c(li->params[j]->ty));
-        emit(E, ");\n");
+        emit(E, ") SR_UNUSED; /* an unused lambda belongs to an RDD no action uses */\n");
     }
     emit(E, "\n");
     for (int i = 0; i < p->nlambdas; i++) {
@@ -299,7 +299,7 @@ static void emit_task_loop(emitter *E, const char *in_expr, const type *in_t, co
     emitln(E, "sr_seq in = %s;", in_expr);
     emitln(E, "for (int64_t i = 0; i < in.len; i++) {");
     E->indent++;
-    emitln(E, "%s x = SR_SEQ_AT(%s, in, i);", ty_c(in_t), ty_c(in_t));
+    emitln(E, "%s x SR_UNUSED = SR_SEQ_AT(%s, in, i);", ty_c(in_t), ty_c(in_t));
     emit_steps(E, steps, nsteps, "x", in_t, sink, arg);
     E->indent--;
     emitln(E, "}");
@@ -330,7 +330,7 @@ static void emit_narrow(emitter *E, dag_node *n) {
     bool one_to_one = true;
     for (int i = 0; i < ns; i++)
         one_to_one &= steps[i].op == OP_MAP || steps[i].op == OP_MAPVALUES;
-    emit(E, "static void node_%d_task(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    emit(E, "static void node_%d_task(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     E->indent = 1;
     emitln(E, "sr_rdd *io = arg; /* io[0]: input, io[1]: output */");
     emitln(E, "sr_seq *out = &io[1].parts[task];");
@@ -424,7 +424,7 @@ static void emit_count_or_reduce(emitter *E, dag_node *n) {
     keyed_sink ks = { n, 0 };
     emit_stage_comment(E, n, steps, ns);
     emit(E, "struct n%d_io { sr_rdd in; %s *acc; bool *has; };\n", n->id, count ? "int64_t" : ty_c(T));
-    emit(E, "static void node_%d_task(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    emit(E, "static void node_%d_task(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     E->indent = 1;
     emitln(E, "struct n%d_io *io = arg;", n->id);
     if (count)
@@ -475,7 +475,7 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     emit_tables(E, M, ty_c(K), ty_c(V), eq);
     emit(E, "static %s *R%d_tables;\nstatic int R%d_ntables;\n", M, n->id, n->id);
     /* map side */
-    emit(E, "static void node_%d_map(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    emit(E, "static void node_%d_map(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     E->indent = 1;
     emitln(E, "sr_rdd *io = arg;");
     emitln(E, "%s *m = &%s_tables[task];", M, M);
@@ -484,7 +484,7 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     E->indent = 0;
     emit(E, "}\n");
     /* reduce side: partition `task` of the keys */
-    emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     emit(E, "    sr_rdd *io = arg;\n");
     emit(E, "    uint64_t parts = (uint64_t)io[1].nparts;\n");
     emit(E, "    %s *r = &R%d_tables[task];\n", M, n->id);
@@ -540,7 +540,7 @@ static void emit_grouping(emitter *E, dag_node *n) {
         snprintf(M, sizeof M, "M%d_%d", n->id, s);
         snprintf(eq, sizeof eq, "eq_%s", tkey(K));
         emit_tables(E, M, ty_c(K), "sr_seq", eq);
-        emit(E, "static void node_%d_map%d(sr_ctx *cx, int task, void *arg) {\n", n->id, s);
+        emit(E, "static void node_%d_map%d(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id, s);
         E->indent = 1;
         emitln(E, "sr_rdd *io = arg;");
         emitln(E, "%s *m = &%s_tables[task];", M, M);
@@ -556,7 +556,7 @@ static void emit_grouping(emitter *E, dag_node *n) {
     snprintf(vals, sizeof vals, "J%d_vals", n->id);
     emit_tables(E, M, ty_c(K), vals, eq);
     emit(E, "struct n%d_io { sr_rdd in[2]; sr_rdd out; };\n", n->id);
-    emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n", n->id);
+    emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     emit(E, "    struct n%d_io *io = arg;\n", n->id);
     emit(E, "    uint64_t parts = (uint64_t)io->out.nparts;\n");
     emit(E, "    J%d *r = &J%d_tables[task];\n", n->id, n->id);
@@ -723,8 +723,8 @@ static void emit_output(emitter *E, dag_node *n, int k) {
         char *prefix = c_string_lit(n->prefix, strlen(n->prefix));
         char *suffix = c_string_lit(n->suffix, strlen(n->suffix));
         emit(E, "struct out_%d_io { sr_rdd r; sr_saver *s; };\n", k);
-        emit(E, "static void out_%d_task(sr_ctx *cx, int task, void *arg) {\n", k);
-        emit(E, "    struct out_%d_io *io = arg;\n    sr_seq s = io->r.parts[task];\n    sr_buf text = {0};\n    (void)cx;\n", k);
+        emit(E, "static void out_%d_task(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", k);
+        emit(E, "    struct out_%d_io *io = arg;\n    sr_seq s = io->r.parts[task];\n    sr_buf text = {0};\n", k);
         emit(E, "    for (int64_t i = 0; i < s.len; i++) {\n");
         emit(E, "        fmt_%s(&text, SR_SEQ_AT(%s, s, i));\n        sr_buf_char(&text, '\\n');\n    }\n", tkey(T), tc);
         emit(E, "    sr_save_part(io->s, task, &text);\n    sr_buf_free(&text);\n}\n");
@@ -760,20 +760,17 @@ static void emit_init(emitter *E) {
     emit(E, "    sr_arena_init(&sr_prog_arena);\n");
     E->indent = 1;
     E->bail = "goto fail;";
-    bool any_site = false;
     for (int i = 0; i < p->nglobals; i++) {
         binding *b = p->globals[i];
         if (!ty_is_value(b->ty) && b->ty->kind != TY_BROADCAST)
             continue;
         lower_global_init(E, b);
     }
-    for (int i = 0; i < p->nsites; i++)
-        any_site = true;
     E->indent = 0;
     E->bail = NULL;
     emit_line_restore(E);
     emit(E, "    (void)errstr, (void)errlen;\n    return 0;\n");
-    emit(E, "%s", any_site ? "fail:\n" : "    goto fail;\nfail:\n");
+    emit(E, "fail: SR_UNUSED;\n");
     emit(E, "    snprintf(errstr, errlen, \"%%s:%%d:%%d: %%s failed while computing a top-level value\",\n");
     emit(E, "             program.source_file, program.sites[cx->err_site].line,\n");
     emit(E, "             program.sites[cx->err_site].col, program.sites[cx->err_site].what);\n");

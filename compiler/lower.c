@@ -73,7 +73,7 @@ static void emit_bail(emitter *E, ast *s) {
 /* Declare (C local) or assign (static / global) a binding. */
 static void emit_bind(emitter *E, binding *b, const char *value) {
     if (b->kind == BIND_LOCAL)
-        emitln(E, "%s %s = %s;", ty_c(b->ty), b->cname, value);
+        emitln(E, "%s %s SR_UNUSED = %s;", ty_c(b->ty), b->cname, value);
     else
         emitln(E, "%s = %s;", b->cname, value);
 }

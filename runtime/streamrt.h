@@ -26,6 +26,8 @@
 
 #define SR_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SR_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* Marks names of the .stream program that the program may leave unused. */
+#define SR_UNUSED __attribute__((unused))
 
 /* ===================================================================== */
 /* Strings: views (pointer + length), never NUL-terminated by contract.   */
