@@ -77,6 +77,10 @@ static ast *negate(parse_ctx *ctx, ast *lit, ast_loc loc);
 %define api.pure full
 %define api.value.type {struct ast *}
 %define api.location.type {ast_loc}
+/* `custom` is `detailed` with our own wording (yyreport_syntax_error):
+ * keywords and operators quoted like character tokens ('=>', 'val'), the
+ * two `=>` tokens shown as one, long expectation lists summarised. LAC
+ * makes the list of expected tokens exact despite default reductions. */
 %define parse.error custom
 %define parse.lac full
 %locations
