@@ -364,7 +364,9 @@ static void sink_combine(emitter *E, const char *var, const type *t, void *arg) 
     char *val = by_value ? xstrdup("1") : xasprintf("%s._2", var);
     emitln(E, "bool added;");
     emitln(E, "%s *v = M%d_put(m, %s, hash_%s(%s), &added);", ty_c(V), n->id, key, tkey(K), key);
-    emitln(E, "if (added) { *v = %s; continue; }", val);
+    /* the table keeps its own copy of a new key: compact, cache-friendly */
+    emitln(E, "if (added) { *M%d_last_key(m) = copy_%s(cx->arena, %s); *v = %s; continue; }", n->id,
+           tkey(K), key, val);
     if (by_value) {
         emitln(E, "*v = sr_add(*v, %s);", val);
     } else {

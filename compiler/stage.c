@@ -20,6 +20,23 @@ static void drop_if_failed(emitter *E, ast *fn) {
         emitln(E, "if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }");
 }
 
+/* If lambda `fn` is `x => x.split("literal")`, the literal; else NULL. */
+static ast *split_of_param(ast *fn) {
+    lambda_info *li = sem_lambda(fn);
+    if (!li || li->nparams != 1 || fn->list.items[0]->list.len)
+        return NULL;
+    ast *body = fn->a;
+    if (body->kind == AST_BLOCK && body->list.len == 1)
+        body = body->list.items[0];
+    if (body->kind != AST_CALL || sem_method(body) != M_STR_SPLIT || body->a->kind != AST_SELECT)
+        return NULL;
+    ast *recv = body->a->a;
+    if (recv->kind != AST_IDENT || sem_binding(recv) != li->params[0])
+        return NULL;
+    ast *sep = body->list.items[0];
+    return sep->kind == AST_STRING ? sep : NULL;
+}
+
 step step_of(const dag_node *n) {
     step s = { n->op, n->fn, n->in[0]->elem, n->elem };
     return s;
@@ -76,11 +93,21 @@ void emit_steps(emitter *E, const step *steps, int n, const char *var, const typ
         emitln(E, "if (!%s) continue;", y);
         emit_steps(E, steps + 1, n - 1, var, t, sink, arg);
         break;
-    case OP_FLATMAP:
-        emitln(E, "%s %s = L%d(cx, %s);", ty_c(li->ret), y, id, var);
-        drop_if_failed(E, s->fn);
+    case OP_FLATMAP: {
+        ast *sep = split_of_param(s->fn);
+        if (sep) {
+            /* x.split(lit) consumed right here: split into a reused buffer */
+            char *lit = lower_expr(E, sep);
+            emitln(E, "static __thread sr_seq %s_buf; /* reused by every record */", y);
+            emitln(E, "sr_seq %s = sr_str_split_scratch(cx, %s, %s, &%s_buf);", y, var, lit, y);
+            free(lit);
+        } else {
+            emitln(E, "%s %s = L%d(cx, %s);", ty_c(li->ret), y, id, var);
+            drop_if_failed(E, s->fn);
+        }
         emit_flat(E, steps, n, y, li->ret, NULL, sink, arg);
         break;
+    }
     case OP_MAPVALUES: {
         char *v = fresh(E, "v");
         emitln(E, "%s %s = L%d(cx, %s._2);", ty_c(li->ret), v, id, var);

@@ -640,6 +640,36 @@ sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str pat) {
     return (sr_seq){ out, n, n };
 }
 
+sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str pat, sr_seq *scratch) {
+    if (s.len == 0 || pat.len != 1 || strchr(".$|()[{^?*+\\", pat.ptr[0]) || pat.ptr[0] == '\0')
+        return sr_str_split(cx, s, pat);
+    const char c = pat.ptr[0];
+    const char *p = s.ptr;
+    int64_t len = s.len;
+    /* Java drops trailing empty strings: drop the separators ending s */
+    while (len > 0 && p[len - 1] == c)
+        len--;
+    if (len == 0)
+        return (sr_seq){ NULL, 0, 0 };
+    int64_t k = 0, start = 0;
+    sr_str *out = scratch->ptr;
+    for (int64_t i = 0; i <= len; i++) {
+        if (i < len && p[i] != c)
+            continue;
+        if (SR_UNLIKELY(k == scratch->cap)) {
+            scratch->cap = scratch->cap ? scratch->cap * 2 : 64;
+            scratch->ptr = sr_xrealloc(scratch->ptr, (size_t)scratch->cap * sizeof(sr_str));
+            out = scratch->ptr;
+        }
+        out[k].ptr = p + start;
+        out[k].len = i - start;
+        k++;
+        start = i + 1;
+    }
+    scratch->len = k;
+    return (sr_seq){ out, k, scratch->cap };
+}
+
 /* ===================================================================== */
 /* Numbers                                                                */
 /* ===================================================================== */

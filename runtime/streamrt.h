@@ -42,7 +42,15 @@ typedef struct sr_str {
 #define SR_LIT(lit) ((sr_str){ (lit), (int64_t)sizeof(lit) - 1 })
 
 static inline bool sr_str_eq(sr_str a, sr_str b) {
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, (size_t)a.len) == 0);
+    if (a.len != b.len)
+        return false;
+    if (a.len <= 16) { /* words: a byte loop beats a call to memcmp */
+        for (int64_t i = 0; i < a.len; i++)
+            if (a.ptr[i] != b.ptr[i])
+                return false;
+        return true;
+    }
+    return memcmp(a.ptr, b.ptr, (size_t)a.len) == 0;
 }
 /* Java String.compareTo order (bytewise for our UTF-8). <0, 0, >0. */
 int sr_str_cmp(sr_str a, sr_str b);
@@ -186,6 +194,10 @@ double sr_str_to_double(sr_ctx *cx, sr_str s, int site);
  * literal or whitespace-run separators. Trailing empty strings are removed;
  * "" splits to [""]. Elements are views into s. */
 sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str sep);
+/* The same, for a result consumed before the next call (a fused flatMap):
+ * the elements go into *scratch, a malloc'd buffer the caller keeps and
+ * reuses, so splitting allocates nothing per record. */
+sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str sep, sr_seq *scratch);
 sr_str sr_str_trim(sr_str s);                       /* view */
 sr_str sr_str_lower(sr_ctx *cx, sr_str s);          /* ASCII case mapping */
 sr_str sr_str_upper(sr_ctx *cx, sr_str s);
@@ -264,6 +276,7 @@ static inline uint64_t sr_hash_mix(uint64_t h, uint64_t field) {
 /*   V *wc_map_put(wc_map *m, K key, uint64_t hash, bool *added);         */
 /*        returns the value slot; *added says it is new (then the caller  */
 /*        initialises *V; the key is stored as given, views included).    */
+/*   K *wc_map_last_key(wc_map *m);   the key added last, to store a copy */
 /* Memory is malloc-backed and survives batches; clear between batches.   */
 /* ===================================================================== */
 
@@ -275,7 +288,9 @@ void *sr_xrealloc(void *p, size_t n);
     typedef struct NAME##_ent { K key; V val; uint64_t hash; } NAME##_ent;     \
     typedef struct NAME {                                                      \
         NAME##_ent *ents; int64_t len, cap;                                    \
-        uint32_t *slots; uint64_t mask; /* slot: entry index + 1, 0 = empty */ \
+        /* slot: high 32 bits of the hash, low 32 bits entry index + 1;        \
+         * 0 = empty. The tag keeps probes away from entries and keys. */      \
+        uint64_t *slots; uint64_t mask;                                        \
     } NAME;                                                                    \
     static inline void NAME##_init(NAME *m) { memset(m, 0, sizeof *m); }       \
     static inline void NAME##_free(NAME *m) {                                  \
@@ -291,38 +306,44 @@ void *sr_xrealloc(void *p, size_t n);
         m->cap = cap;                                                          \
         uint64_t nslots = (uint64_t)cap * 2;                                   \
         free(m->slots);                                                        \
-        m->slots = (uint32_t *)sr_xcalloc(nslots, sizeof *m->slots);           \
+        m->slots = (uint64_t *)sr_xcalloc(nslots, sizeof *m->slots);           \
         m->mask = nslots - 1;                                                  \
         for (int64_t i = 0; i < m->len; i++) {                                 \
-            uint64_t j = m->ents[i].hash & m->mask;                            \
+            uint64_t h = m->ents[i].hash, j = h & m->mask;                     \
             while (m->slots[j]) j = (j + 1) & m->mask;                         \
-            m->slots[j] = (uint32_t)(i + 1);                                   \
+            m->slots[j] = (h & 0xffffffff00000000ULL) | (uint64_t)(i + 1);     \
         }                                                                      \
     }                                                                          \
     static inline V *NAME##_find(NAME *m, K key, uint64_t hash) {              \
         if (!m->len) return NULL;                                              \
+        uint64_t tag = hash & 0xffffffff00000000ULL;                           \
         for (uint64_t j = hash & m->mask;; j = (j + 1) & m->mask) {            \
-            uint32_t s = m->slots[j];                                          \
+            uint64_t s = m->slots[j];                                          \
             if (!s) return NULL;                                               \
-            NAME##_ent *e = &m->ents[s - 1];                                   \
+            if ((s & 0xffffffff00000000ULL) != tag) continue;                  \
+            NAME##_ent *e = &m->ents[(uint32_t)s - 1];                         \
             if (e->hash == hash && EQ(e->key, key)) return &e->val;            \
         }                                                                      \
     }                                                                          \
     static inline V *NAME##_put(NAME *m, K key, uint64_t hash, bool *added) {  \
         if (SR_UNLIKELY(m->len == m->cap)) NAME##_grow(m);                     \
+        uint64_t tag = hash & 0xffffffff00000000ULL;                           \
         uint64_t j = hash & m->mask;                                           \
         for (;; j = (j + 1) & m->mask) {                                       \
-            uint32_t s = m->slots[j];                                          \
+            uint64_t s = m->slots[j];                                          \
             if (!s) break;                                                     \
-            NAME##_ent *e = &m->ents[s - 1];                                   \
+            if ((s & 0xffffffff00000000ULL) != tag) continue;                  \
+            NAME##_ent *e = &m->ents[(uint32_t)s - 1];                         \
             if (e->hash == hash && EQ(e->key, key)) { *added = false; return &e->val; } \
         }                                                                      \
         NAME##_ent *e = &m->ents[m->len];                                      \
         e->key = key; e->hash = hash;                                          \
-        m->slots[j] = (uint32_t)(++m->len);                                    \
+        m->slots[j] = tag | (uint64_t)(++m->len);                              \
         *added = true;                                                         \
         return &e->val;                                                        \
-    }
+    }                                                                          \
+    /* The key of the entry added last (to replace a view by a copy). */      \
+    static inline K *NAME##_last_key(NAME *m) { return &m->ents[m->len - 1].key; }
 
 /* ===================================================================== */
 /* Batches, the worker pool, sources.                                     */
