@@ -4,7 +4,7 @@
  * resolved by compiler/ passes. Every node carries the byte range of source
  * it came from; line and column are computed only when a message is printed
  * (see source.h). Nodes are allocated from one pool owned by the program and
- * freed together with ast_free().
+ * freed together with ast_pool_free().
  */
 #ifndef STREAMC_AST_H
 #define STREAMC_AST_H
