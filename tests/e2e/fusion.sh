@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# fusion.sh - fusion must not change what a program does: every e2e case is
+# compiled twice, as is and with -fno-fuse, both run on the case's input with
+# its args, and their standard outputs must be the same (compared with each
+# print() block's lines sorted when the case has a `sorted` file). The case's
+# check.sh, if any, must pass for the -fno-fuse build too.
+# A case that compiles neither way is skipped (run.sh reports it).
+# Usage: tests/e2e/fusion.sh [NAME...]
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+streamc="$root/build/streamc"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+pass=0 fail=0 skip=0
+cases=("$@")
+if [ ${#cases[@]} -eq 0 ]; then
+    for d in "$root"/tests/e2e/*/; do cases+=("$(basename "$d")"); done
+fi
+for name in "${cases[@]}"; do
+    src="$root/tests/e2e/$name"
+    args="--clock manual --batches 3"
+    [ -f "$src/args" ] && args=$(cat "$src/args")
+    ok=0
+    for v in fused unfused; do
+        dir="$work/$name.$v"
+        cp -r "$src" "$dir"
+        flag=; [ $v = unfused ] && flag=-fno-fuse
+        if (cd "$dir" && "$streamc" $flag prog.stream -o prog > compile.log 2>&1); then
+            ok=$((ok + 1))
+            (cd "$dir" && timeout 60 ./prog $args > stdout 2> stderr) || true
+        else
+            : > "$dir/stdout"
+        fi
+        if [ -f "$src/sorted" ]; then
+            awk -f "$root/tests/e2e/normalize.awk" "$dir/stdout" > "$dir/out.n"
+        else
+            cp "$dir/stdout" "$dir/out.n"
+        fi
+    done
+    f="$work/$name.fused" u="$work/$name.unfused"
+    if [ $ok -eq 0 ]; then
+        echo "SKIP $name: does not compile"; skip=$((skip + 1)); continue
+    fi
+    if [ $ok -eq 1 ]; then
+        echo "FAIL $name: compiles only one way"
+        for v in fused unfused; do sed "s/^/    $v: /" "$work/$name.$v/compile.log" | head -8; done
+        fail=$((fail + 1)); continue
+    fi
+    if ! diff -u --label fused --label -fno-fuse "$f/out.n" "$u/out.n" > "$work/$name.diff"; then
+        echo "FAIL $name: -fno-fuse output differs"; sed 's/^/    /' "$work/$name.diff" | head -30
+        fail=$((fail + 1)); continue
+    fi
+    if [ -f "$src/check.sh" ] && ! (cd "$u" && bash -x "$src/check.sh" > check.log 2>&1); then
+        echo "FAIL $name: check.sh with -fno-fuse"; sed 's/^/    /' "$u/check.log" | head -20
+        fail=$((fail + 1)); continue
+    fi
+    pass=$((pass + 1))
+done
+echo "fusion: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
