@@ -1231,21 +1231,27 @@ static const type *context_method(checker *C, ast *call, ast *sel, const type *T
             ast *seq = arg(call, 0);
             if (seq->kind != AST_CALL || seq->a->kind != AST_IDENT || seq->list.len == 0)
                 return error_at(C, seq, "ssc.union takes Seq(stream1, stream2, ...)");
+            /* inputs first: node ids must stay a topological order */
             const type *T0 = NULL;
-            dag_node *n = NULL;
+            dag_node **ins = xcalloc((size_t)seq->list.len, sizeof *ins);
             for (int i = 0; i < seq->list.len; i++) {
                 const type *U;
-                dag_node *in = stream_arg(C, seq->list.items[i], &U);
-                if (!in)
+                ins[i] = stream_arg(C, seq->list.items[i], &U);
+                if (ins[i] && T0 && U != T0) {
+                    error_at(C, seq->list.items[i], "ssc.union of DStream[%s] with DStream[%s]",
+                             ty_name(T0), ty_name(U));
+                    ins[i] = NULL;
+                }
+                if (!ins[i]) {
+                    free(ins);
                     return ty_error();
-                if (T0 && U != T0)
-                    return error_at(C, seq->list.items[i], "ssc.union of DStream[%s] with DStream[%s]",
-                                    ty_name(T0), ty_name(U));
-                if (!n)
-                    n = new_node(C, OP_UNION, U, call, NULL);
-                dag_add_input(n, in);
+                }
                 T0 = U;
             }
+            dag_node *n = new_node(C, OP_UNION, T0, call, NULL);
+            for (int i = 0; i < seq->list.len; i++)
+                dag_add_input(n, ins[i]);
+            free(ins);
             return ty_dstream(T0);
         }
         if (!strcmp(m, "checkpoint") && call && nargs(call) == 1) {

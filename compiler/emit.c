@@ -392,7 +392,8 @@ static void sink_collect(emitter *E, const char *var, const type *t, void *arg) 
 }
 
 static void sink_count(emitter *E, const char *var, const type *t, void *arg) {
-    (void)var, (void)t, (void)arg;
+    (void)t, (void)arg;
+    emitln(E, "(void)%s;", var);
     emitln(E, "count++;");
 }
 
@@ -431,8 +432,12 @@ static void emit_count_or_reduce(emitter *E, dag_node *n) {
     emitln(E, "struct n%d_io *io = arg;", n->id);
     if (count)
         emitln(E, "int64_t count = 0;");
-    else
-        emitln(E, "%s acc = %s;\nbool has = false;", ty_c(T), zero_of(T));
+    else {
+        char *z = zero_of(T);
+        emitln(E, "%s acc = %s;", ty_c(T), z);
+        emitln(E, "bool has = false;");
+        free(z);
+    }
     emit_task_loop(E, "io->in.parts[task]", base->elem, steps, ns, count ? sink_count : sink_reduce, &ks);
     emitln(E, "io->acc[task] = %s;", count ? "count" : "acc");
     if (!count)
@@ -451,7 +456,9 @@ static void emit_count_or_reduce(emitter *E, dag_node *n) {
         emit(E, "    *(int64_t *)sr_seq_push(b->driver->arena, &out.parts[0], sizeof(int64_t)) = total;\n");
     } else {
         lambda_info *li = sem_lambda(n->fn);
-        emit(E, "    sr_ctx *cx = b->driver;\n    bool has = false;\n    %s acc = %s;\n", ty_c(T), zero_of(T));
+        char *z = zero_of(T);
+        emit(E, "    sr_ctx *cx = b->driver;\n    bool has = false;\n    %s acc = %s;\n", ty_c(T), z);
+        free(z);
         emit(E, "    for (int t = 0; t < io.in.nparts; t++) {\n");
         emit(E, "        if (!io.has[t]) continue;\n");
         emit(E, "        if (!has) { acc = io.acc[t]; has = true; continue; }\n");

@@ -357,8 +357,9 @@ static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
     case M_SEQ_MAX:
     case M_SEQ_MIN:
         emitln(E, "if (%s.len == 0) sr_fail(cx, SR_ERR_INDEX, %d);", sv, e->site - 1);
-        emitln(E, "%s %s = %s.len ? SR_SEQ_AT(%s, %s, 0) : %s;", ty_c(elem), acc, sv, ty_c(elem), sv,
-               zero_of(elem));
+        char *z = zero_of(elem);
+        emitln(E, "%s %s = %s.len ? SR_SEQ_AT(%s, %s, 0) : %s;", ty_c(elem), acc, sv, ty_c(elem), sv, z);
+        free(z);
         emitln(E, "for (int64_t _k = 1; _k < %s.len; _k++)", sv);
         emitln(E, "    if (cmp_%s(SR_SEQ_AT(%s, %s, _k), %s) %s 0) %s = SR_SEQ_AT(%s, %s, _k);",
                tkey(elem), ty_c(elem), sv, acc, m == M_SEQ_MAX ? ">" : "<", acc, ty_c(elem), sv);
@@ -874,7 +875,9 @@ void lower_lambda(emitter *E, lambda_info *li) {
     E->indent++;
     emitln(E, "(void)cx;");
     E->fn = li;
-    char *bail = ret->kind == TY_UNIT ? xstrdup("return;") : xasprintf("return %s;", zero_of(ret));
+    char *zero = zero_of(ret);
+    char *bail = ret->kind == TY_UNIT ? xstrdup("return;") : xasprintf("return %s;", zero);
+    free(zero);
     E->bail = bail;
     if (E->opt->line_directives)
         emit_line_of(E, lam);
