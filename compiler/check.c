@@ -861,6 +861,65 @@ static const type *rdd_method(checker *C, ast *call, ast *sel, const type *T) {
         set_method(call, R_UNION);
         return ty_rdd(T);
     }
+    static const struct { const char *name; method meth; } joins[] = {
+        { "join", R_JOIN }, { "leftOuterJoin", R_LEFTOUTERJOIN },
+        { "rightOuterJoin", R_RIGHTOUTERJOIN }, { "fullOuterJoin", R_FULLOUTERJOIN },
+        { "cogroup", R_COGROUP },
+    };
+    for (size_t j = 0; j < sizeof joins / sizeof joins[0]; j++) {
+        if (strcmp(m, joins[j].name) != 0)
+            continue;
+        const type *K2, *W;
+        if (!need_args(C, call, m, 1, 2) || !pair_parts(C, call, T, m, &K, &V))
+            return ty_error();
+        const type *U = check_expr(C, f, NULL);
+        if (is_err(U))
+            return U;
+        if (U->kind != TY_RDD)
+            return error_at(C, f, "%s needs an RDD here, not %s", m, ty_name(U));
+        if (!pair_parts(C, f, U->elems[0], m, &K2, &W))
+            return ty_error();
+        if (K != K2)
+            return error_at(C, f, "%s of keys %s with keys %s: key types differ", m, ty_name(K), ty_name(K2));
+        if (nargs(call) == 2)
+            check_expr(C, arg(call, 1), ty_int());
+        const type *vw;
+        switch (joins[j].meth) {
+        case R_LEFTOUTERJOIN: vw = ty_pair(V, ty_option(W)); break;
+        case R_RIGHTOUTERJOIN: vw = ty_pair(ty_option(V), W); break;
+        case R_FULLOUTERJOIN: vw = ty_pair(ty_option(V), ty_option(W)); break;
+        case R_COGROUP: vw = ty_pair(ty_seq(V, COLL_ITERABLE), ty_seq(W, COLL_ITERABLE)); break;
+        default: vw = ty_pair(V, W); break;
+        }
+        set_method(call, joins[j].meth);
+        return ty_rdd(ty_pair(K, vw));
+    }
+    if (!strcmp(m, "groupByKey")) {
+        if (!need_args(C, call == sel ? NULL : call, m, 0, 1) || !pair_parts(C, call, T, m, &K, &V))
+            return ty_error();
+        if (f)
+            check_expr(C, f, ty_int());
+        set_method(call, R_GROUPBYKEY);
+        return ty_rdd(ty_pair(K, ty_seq(V, COLL_ITERABLE)));
+    }
+    if (!strcmp(m, "distinct")) {
+        if (!need_args(C, call == sel ? NULL : call, m, 0, 1))
+            return ty_error();
+        if (f)
+            check_expr(C, f, ty_int());
+        set_method(call, R_DISTINCT);
+        return ty_rdd(T);
+    }
+    if (!strcmp(m, "reduce")) {
+        if (!need_args(C, call, m, 1, 1))
+            return ty_error();
+        const type *ret = check_fn2(C, f, T, T, FN_EXEC, NULL);
+        if (!ty_assignable(T, ret) && !is_err(ret))
+            error_at(C, f, "reduce's function must return %s, not %s", ty_name(T), ty_name(ret));
+        set_method(call, R_REDUCE);
+        add_site(C, call, "reduce of an empty RDD");
+        return T;
+    }
     if (!strcmp(m, "take")) {
         if (!need_args(C, call, m, 1, 1))
             return ty_error();

@@ -590,47 +590,10 @@ static void emit_grouping(emitter *E, dag_node *n) {
     emit(E, "    for (int64_t i = 0; i < r->len; i++) {\n");
     emit(E, "        %s k = r->ents[i].key;\n", ty_c(K));
     emit(E, "        sr_seq ls = r->ents[i].val.l, rs = r->ents[i].val.r;\n");
-    const char *tc = ty_c(T);
-    if (n->op == OP_GROUPBYKEY || n->op == OP_COGROUP) {
-        if (n->op == OP_GROUPBYKEY)
-            emit(E, "        (void)rs;\n        *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, ls};\n", tc, tc, tc);
-        else
-            emit(E, "        *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, {ls, rs}};\n", tc, tc, tc);
-    } else {
-        const type *VW = T->elems[1];
-        const type *V = n->in[0]->elem->elems[1], *W = n->in[1]->elem->elems[1];
-        const char *vc = ty_c(V), *wc = ty_c(W);
-        char *vwc = xstrdup(ty_c(VW));
-        char *ov = VW->elems[0]->kind == TY_OPTION && V->kind != TY_OPTION ? xstrdup(ty_c(VW->elems[0])) : NULL;
-        char *ow = VW->elems[1]->kind == TY_OPTION && W->kind != TY_OPTION ? xstrdup(ty_c(VW->elems[1])) : NULL;
-        bool keep_l = n->op == OP_LEFTOUTERJOIN || n->op == OP_FULLOUTERJOIN;
-        bool keep_r = n->op == OP_RIGHTOUTERJOIN || n->op == OP_FULLOUTERJOIN;
-        /* Option wrappers where the join kind makes a side optional */
-        char *lv = ov ? xasprintf("(%s){true, v}", ov) : xstrdup("v");
-        char *rw = ow ? xasprintf("(%s){true, w}", ow) : xstrdup("w");
-        emit(E, "        for (int64_t a = 0; a < ls.len; a++) {\n");
-        emit(E, "            %s v = SR_SEQ_AT(%s, ls, a);\n", vc, vc);
-        if (keep_l)
-            emit(E, "            if (rs.len == 0) *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, (%s){%s, (%s){0}}};\n",
-                 tc, tc, tc, vwc, lv, ty_c(VW->elems[1]));
-        emit(E, "            for (int64_t c = 0; c < rs.len; c++) {\n");
-        emit(E, "                %s w = SR_SEQ_AT(%s, rs, c);\n", wc, wc);
-        emit(E, "                *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, (%s){%s, %s}};\n", tc, tc, tc, vwc, lv, rw);
-        emit(E, "            }\n        }\n");
-        if (keep_r) {
-            emit(E, "        if (ls.len == 0)\n");
-            emit(E, "            for (int64_t c = 0; c < rs.len; c++) {\n");
-            emit(E, "                %s w = SR_SEQ_AT(%s, rs, c);\n", wc, wc);
-            emit(E, "                *(%s *)sr_seq_push(cx->arena, out, sizeof(%s)) = (%s){k, (%s){(%s){0}, %s}};\n",
-                 tc, tc, tc, vwc, ty_c(VW->elems[0]), rw);
-            emit(E, "            }\n");
-        }
-        free(vwc);
-        free(ov);
-        free(ow);
-        free(lv);
-        free(rw);
-    }
+    E->indent = 2;
+    emit_group_output(E, n->op, T, n->in[0]->elem->elems[1],
+                      sides == 2 ? n->in[1]->elem->elems[1] : NULL, "out");
+    E->indent = 0;
     emit(E, "    }\n}\n");
     emit_memo_begin(E, n);
     emit(E, "    struct n%d_io io = { { node_%d(b), {0} }, sr_rdd_new(b, b->nworkers) };\n", n->id, base[0]->id);

@@ -70,6 +70,10 @@ typedef void (*sink_fn)(emitter *E, const char *var, const type *t, void *arg);
  * drops an element). */
 void emit_steps(emitter *E, const step *steps, int n, const char *var, const type *t,
                 sink_fn sink, void *arg);
+/* For one key `k` with left values `ls` and right values `rs` (C variables
+ * in scope), append what a grouping operator yields to sr_seq *`out`. */
+void emit_group_output(emitter *E, op_kind op, const type *T, const type *V, const type *W,
+                       const char *out);
 /* The step of a narrow DAG node. */
 step step_of(const dag_node *n);
 /* RDD operations in driver code (R_*): a helper function plus its call. */

@@ -422,12 +422,13 @@ static char *lower_append(emitter *E, ast *recv, ast *value) {
     char *target = lower_expr(E, recv);
     char *v = lower_expr_as(E, value, elem);
     char *r;
+    /* nothing is appended when computing the value failed */
     if (persistent_target(recv))
-        r = xasprintf("(*(%s *)sr_seq_push(&sr_prog_arena, &%s, sizeof(%s)) = copy_%s(&sr_prog_arena, %s))",
-                      ty_c(elem), target, ty_c(elem), tkey(elem), v);
+        r = xasprintf("({ %s _v = %s; if (SR_LIKELY(!cx->err)) *(%s *)sr_seq_push(&sr_prog_arena, &%s, sizeof(%s)) = copy_%s(&sr_prog_arena, _v); })",
+                      ty_c(elem), v, ty_c(elem), target, ty_c(elem), tkey(elem));
     else
-        r = xasprintf("(*(%s *)sr_seq_push(cx->arena, &%s, sizeof(%s)) = %s)", ty_c(elem), target,
-                      ty_c(elem), v);
+        r = xasprintf("({ %s _v = %s; if (SR_LIKELY(!cx->err)) *(%s *)sr_seq_push(cx->arena, &%s, sizeof(%s)) = _v; })",
+                      ty_c(elem), v, ty_c(elem), target, ty_c(elem));
     free(target);
     free(v);
     return r;
@@ -550,8 +551,10 @@ static char *lower_function(emitter *E, ast *e) {
         if (!a0)
             return xstrdup("({ sr_buf _b = {0}; sr_println(cx->batch, &_b); })");
         char *x = lower_expr(E, a0);
-        char *r = xasprintf("({ sr_buf _b = {0}; fmt_%s(&_b, %s); sr_println(cx->batch, &_b); sr_buf_free(&_b); })",
-                            tkey(a0->ty), x);
+        /* nothing is printed when computing the value failed */
+        char *r = xasprintf("({ %s _v = %s; if (SR_LIKELY(!cx->err)) { sr_buf _b = {0}; fmt_%s(&_b, _v); "
+                            "sr_println(cx->batch, &_b); sr_buf_free(&_b); } })",
+                            ty_c(a0->ty), x, tkey(a0->ty));
         free(x);
         return r;
     }

@@ -133,6 +133,58 @@ void emit_steps(emitter *E, const step *steps, int n, const char *var, const typ
 }
 
 /* ===================================================================== */
+/* Keyed outputs: the elements one key of a grouping yields              */
+/* ===================================================================== */
+
+void emit_group_output(emitter *E, op_kind op, const type *T, const type *V, const type *W,
+                       const char *out) {
+    char tc[32];
+    snprintf(tc, sizeof tc, "%s", ty_c(T));
+    if (op == OP_GROUPBYKEY) {
+        emitln(E, "(void)rs;");
+        emitln(E, "*(%s *)sr_seq_push(cx->arena, %s, sizeof(%s)) = (%s){k, ls};", tc, out, tc, tc);
+        return;
+    }
+    if (op == OP_COGROUP) {
+        emitln(E, "*(%s *)sr_seq_push(cx->arena, %s, sizeof(%s)) = (%s){k, {ls, rs}};", tc, out, tc, tc);
+        return;
+    }
+    const type *VW = T->elems[1];
+    char vc[32], wc[32], vwc[32], o0[32], o1[32];
+    snprintf(vc, sizeof vc, "%s", ty_c(V));
+    snprintf(wc, sizeof wc, "%s", ty_c(W));
+    snprintf(vwc, sizeof vwc, "%s", ty_c(VW));
+    snprintf(o0, sizeof o0, "%s", ty_c(VW->elems[0]));
+    snprintf(o1, sizeof o1, "%s", ty_c(VW->elems[1]));
+    bool keep_l = op == OP_LEFTOUTERJOIN || op == OP_FULLOUTERJOIN;
+    bool keep_r = op == OP_RIGHTOUTERJOIN || op == OP_FULLOUTERJOIN;
+    /* where the join kind makes a side optional, its values are Some(...) */
+    char *lv = VW->elems[0] != V ? xasprintf("(%s){true, v}", o0) : xstrdup("v");
+    char *rw = VW->elems[1] != W ? xasprintf("(%s){true, w}", o1) : xstrdup("w");
+    emitln(E, "for (int64_t a = 0; a < ls.len; a++) {");
+    emitln(E, "    %s v = SR_SEQ_AT(%s, ls, a);", vc, vc);
+    if (keep_l)
+        emitln(E, "    if (rs.len == 0) *(%s *)sr_seq_push(cx->arena, %s, sizeof(%s)) = (%s){k, (%s){%s, (%s){0}}};",
+               tc, out, tc, tc, vwc, lv, o1);
+    emitln(E, "    for (int64_t c = 0; c < rs.len; c++) {");
+    emitln(E, "        %s w = SR_SEQ_AT(%s, rs, c);", wc, wc);
+    emitln(E, "        *(%s *)sr_seq_push(cx->arena, %s, sizeof(%s)) = (%s){k, (%s){%s, %s}};", tc, out, tc,
+           tc, vwc, lv, rw);
+    emitln(E, "    }");
+    emitln(E, "}");
+    if (keep_r) {
+        emitln(E, "if (ls.len == 0)");
+        emitln(E, "    for (int64_t c = 0; c < rs.len; c++) {");
+        emitln(E, "        %s w = SR_SEQ_AT(%s, rs, c);", wc, wc);
+        emitln(E, "        *(%s *)sr_seq_push(cx->arena, %s, sizeof(%s)) = (%s){k, (%s){(%s){0}, %s}};", tc, out,
+               tc, tc, vwc, o0, rw);
+        emitln(E, "    }");
+    }
+    free(lv);
+    free(rw);
+}
+
+/* ===================================================================== */
 /* RDD operations in driver code                                         */
 /* ===================================================================== */
 
@@ -286,6 +338,99 @@ char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
         emitln(E, "}\n");
         helper_end(E, &buf, saved, si);
         r = xasprintf("H%d(cx, %s)", h, R);
+        break;
+    }
+    case R_JOIN: case R_LEFTOUTERJOIN: case R_RIGHTOUTERJOIN: case R_FULLOUTERJOIN:
+    case R_COGROUP: case R_GROUPBYKEY: {
+        static const op_kind ops[] = { [R_JOIN] = OP_JOIN, [R_LEFTOUTERJOIN] = OP_LEFTOUTERJOIN,
+                                       [R_RIGHTOUTERJOIN] = OP_RIGHTOUTERJOIN,
+                                       [R_FULLOUTERJOIN] = OP_FULLOUTERJOIN,
+                                       [R_COGROUP] = OP_COGROUP, [R_GROUPBYKEY] = OP_GROUPBYKEY };
+        const type *K = T->elems[0], *V = T->elems[1];
+        const type *W = a0 ? a0->ty->elems[0]->elems[1] : NULL;
+        const type *out = e->ty->elems[0];
+        char *other = a0 ? lower_expr(E, a0) : xstrdup("sr_rdd_new(cx->batch, 1)");
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "typedef struct H%d_vals { sr_seq l, r; } H%d_vals;", h, h);
+        emitln(E, "SR_MAP_DEFINE(H%d_map, %s, H%d_vals, eq_%s)", h, ty_c(K), h, tkey(K));
+        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd left, sr_rdd right) {", h);
+        E->indent = 1;
+        emitln(E, "H%d_map m;", h);
+        emitln(E, "H%d_map_init(&m);", h);
+        emitln(E, "(void)right; /* groupByKey has one side */");
+        for (int side = 0; side < (a0 ? 2 : 1); side++) {
+            const type *S = side ? a0->ty->elems[0] : T;
+            const type *SV = S->elems[1];
+            emitln(E, "for (int p = 0; p < %s.nparts; p++)", side ? "right" : "left");
+            emitln(E, "    for (int64_t i = 0; i < %s.parts[p].len; i++) {", side ? "right" : "left");
+            emitln(E, "        %s x = SR_SEQ_AT(%s, %s.parts[p], i);", ty_c(S), ty_c(S), side ? "right" : "left");
+            emitln(E, "        bool added;");
+            emitln(E, "        H%d_vals *vs = H%d_map_put(&m, x._1, hash_%s(x._1), &added);", h, h, tkey(K));
+            emitln(E, "        if (added) *vs = (H%d_vals){{0}, {0}};", h);
+            emitln(E, "        *(%s *)sr_seq_push(cx->arena, &vs->%c, sizeof(%s)) = x._2;", ty_c(SV), side ? 'r' : 'l', ty_c(SV));
+            emitln(E, "    }");
+        }
+        emitln(E, "sr_seq out = {0};");
+        emitln(E, "for (int64_t i = 0; i < m.len; i++) {");
+        emitln(E, "    %s k = m.ents[i].key;", ty_c(K));
+        emitln(E, "    sr_seq ls = m.ents[i].val.l, rs = m.ents[i].val.r;");
+        E->indent = 2;
+        emit_group_output(E, ops[m], out, V, W, "&out");
+        E->indent = 1;
+        emitln(E, "}");
+        emitln(E, "H%d_map_free(&m);", h);
+        emitln(E, "if (!out.ptr) sr_seq_reserve(cx->arena, &out, 1, sizeof(%s));", ty_c(out));
+        emitln(E, "return sr_rdd_of(cx->batch, out);");
+        E->indent = 0;
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s, %s)", h, R, other);
+        free(other);
+        break;
+    }
+    case R_DISTINCT: {
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "SR_MAP_DEFINE(H%d_set, %s, bool, eq_%s)", h, ty_c(T), tkey(T));
+        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
+        emitln(E, "    H%d_set m;", h);
+        emitln(E, "    H%d_set_init(&m);", h);
+        emitln(E, "    sr_seq out = {0};");
+        emitln(E, "    sr_seq_reserve(cx->arena, &out, 1, sizeof(%s));", ty_c(T));
+        E->indent++;
+        rdd_loop_begin(E, T, "x");
+        emitln(E, "bool added;");
+        emitln(E, "*H%d_set_put(&m, x, hash_%s(x), &added) = true;", h, tkey(T));
+        emitln(E, "if (added) *(%s *)sr_seq_push(cx->arena, &out, sizeof(%s)) = x;", ty_c(T), ty_c(T));
+        rdd_loop_end(E);
+        E->indent--;
+        emitln(E, "    H%d_set_free(&m);", h);
+        emitln(E, "    return sr_rdd_of(cx->batch, out);");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        break;
+    }
+    case R_REDUCE: {
+        lambda_info *li = sem_lambda(a0);
+        char *z = zero_of(T);
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "static %s H%d(sr_ctx *cx, sr_rdd in) {", ty_c(T), h);
+        emitln(E, "    bool has = false;");
+        emitln(E, "    %s acc = %s;", ty_c(T), z);
+        E->indent++;
+        rdd_loop_begin(E, T, "x");
+        emitln(E, "if (!has) { acc = x; has = true; continue; }");
+        emitln(E, "%s r = L%d(cx, acc, x);", ty_c(T), li->id);
+        emitln(E, "if (SR_UNLIKELY(cx->err)) return acc;");
+        emitln(E, "acc = r;");
+        rdd_loop_end(E);
+        E->indent--;
+        emitln(E, "    if (!has) sr_fail(cx, SR_ERR_INDEX, %d); /* reduce of an empty RDD */", e->site - 1);
+        emitln(E, "    return acc;");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        free(z);
         break;
     }
     case R_TAKE: {
