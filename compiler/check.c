@@ -318,7 +318,15 @@ static bool has_placeholder(ast *e) {
     case AST_LAMBDA:
         return false;
     case AST_CALL:
-        return has_placeholder(e->a); /* arguments are their own scope */
+        /* an argument that is itself an expression with `_` in it is its
+         * own function; a bare `_` argument belongs to this call (Scala:
+         * f(math.max(_, _)) is f((a, b) => math.max(a, b))) */
+        if (has_placeholder(e->a))
+            return true;
+        for (int i = 0; i < e->list.len; i++)
+            if (e->list.items[i]->kind == AST_PLACEHOLDER)
+                return true;
+        return false;
     case AST_BLOCK:
         return false;
     default:
@@ -345,6 +353,9 @@ static void name_placeholders(checker *C, ast *e, int *count) {
     }
     if (e->kind == AST_CALL) {
         name_placeholders(C, e->a, count);
+        for (int i = 0; i < e->list.len; i++)
+            if (e->list.items[i]->kind == AST_PLACEHOLDER)
+                name_placeholders(C, e->list.items[i], count);
         return;
     }
     name_placeholders(C, e->a, count);
@@ -1170,6 +1181,7 @@ static const type *seq_method(checker *C, ast *call, ast *sel, const type *T) {
 }
 
 static const type *context_method(checker *C, ast *call, ast *sel, const type *T);
+static const type *unify(const type *a, const type *b);
 
 /* obj.name or obj.name(args) with the receiver already checked (type T). */
 static const type *method_call(checker *C, ast *call, ast *sel, const type *T) {
@@ -1362,6 +1374,26 @@ static const type *context_method(checker *C, ast *call, ast *sel, const type *T
             return error_at(C, call, "expected a constant duration such as Durations.seconds(5)");
         return ty_duration();
     }
+    if (T->kind == TY_OBJECT && (!strcmp(T->oname, "math") || !strcmp(T->oname, "Math")) && call) {
+        bool abs = !strcmp(m, "abs");
+        if (!abs && strcmp(m, "max") && strcmp(m, "min"))
+            return error_at(C, sel, "math.%s is not supported; math.max, math.min and math.abs are", m);
+        if (nargs(call) != (abs ? 1 : 2))
+            return error_at(C, call, "math.%s takes %d argument%s", m, abs ? 1 : 2, abs ? "" : "s");
+        const type *t = NULL;
+        for (int i = 0; i < nargs(call); i++) {
+            const type *a = check_expr(C, arg(call, i), NULL);
+            if (is_err(a))
+                return a;
+            if (!ty_is_numeric(a))
+                return error_at(C, arg(call, i), "math.%s needs numbers, not %s", m, ty_name(a));
+            t = t ? unify(t, a) : a;
+        }
+        set_method(call, abs ? F_MATH_ABS : m[1] == 'a' ? F_MATH_MAX : F_MATH_MIN);
+        return t;
+    }
+    if (T->kind == TY_OBJECT && !strcmp(T->oname, "StorageLevel") && !call)
+        return ty_object("StorageLevel"); /* accepted and ignored: data stays in memory */
     if (T->kind == TY_OBJECT && !strcmp(T->oname, "KafkaUtils"))
         return error_at(C, sel, "Kafka sources are not supported yet by this version of streamc");
     return error_at(C, sel, "%s has no member '%s' that streamc knows", ty_name(T), m);
@@ -1371,7 +1403,7 @@ static const type *context_method(checker *C, ast *call, ast *sel, const type *T
 static const char *const known_objects[] = {
     "Durations", "KafkaUtils", "PreferConsistent", "PreferBrokers", "LocationStrategies",
     "ConsumerStrategies", "Subscribe", "Assign", "StorageLevel", "TaskContext",
-    "StringDeserializer", "HashPartitioner", NULL,
+    "StringDeserializer", "HashPartitioner", "math", "Math", NULL,
 };
 
 /* ===================================================================== */

@@ -70,6 +70,7 @@ typedef enum method {
     M_BC_VALUE,
     /* functions */
     F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER,
+    F_MATH_MAX, F_MATH_MIN, F_MATH_ABS, /* math.max(a, b), math.min(a, b), math.abs(a) */
     /* RDD operations in driver code */
     R_MAP, R_FLATMAP, R_FILTER, R_MAPVALUES, R_FLATMAPVALUES, R_SORTBYKEY, R_SORTBY,
     R_TAKE, R_COUNT, R_COLLECT, R_FOREACH, R_FIRST, R_ISEMPTY, R_REDUCEBYKEY, R_UNION,

@@ -457,6 +457,18 @@ static char *lower_method(emitter *E, ast *e) {
         r = xasprintf("SR_SEQ_GET(cx, %s, %s, %s, %d)", ty_c(e->ty), R, A, site);
         goto done;
     }
+    if (m == F_MATH_MAX || m == F_MATH_MIN || m == F_MATH_ABS) {
+        const char *c = ty_c(e->ty);
+        A = lower_expr_as(E, a0, e->ty);
+        if (m == F_MATH_ABS)
+            r = e->ty->kind == TY_DOUBLE ? xasprintf("fabs(%s)", A)
+                                         : xasprintf("({ int64_t _a = %s; _a < 0 ? sr_neg(_a) : _a; })", A);
+        else {
+            B = lower_expr_as(E, a1, e->ty);
+            r = xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", c, A, B, m == F_MATH_MAX ? ">=" : "<=");
+        }
+        goto done;
+    }
     if (recv)
         R = lower_expr(E, recv);
     switch (m) {
