@@ -13,6 +13,7 @@ run build/unit_tests
 run bash tests/diag/run.sh
 run bash tests/cli/run.sh
 run bash tests/e2e/run.sh
+run bash tests/e2e/fusion.sh
 run bash tests/samples/run.sh
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
