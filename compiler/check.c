@@ -556,10 +556,59 @@ static dag_node *stream_arg(checker *C, ast *e, const type **elem) {
 }
 
 static const char *const unsupported_yet[] = {
-    "updateStateByKey", "mapWithState", "window", "countByWindow", "reduceByWindow",
+    "mapWithState", "window", "countByWindow", "reduceByWindow",
     "countByValueAndWindow", "groupByKeyAndWindow", "reduceByKeyAndWindow", "saveToKafka",
     "saveToRedis", NULL,
 };
+
+/* updateStateByKey(f) / (f, numPartitions) / (f, partitioner, initialRDD)
+ * with f: (Seq[V], Option[S]) => Option[S]. S comes from the function's
+ * declared state parameter or from updateStateByKey[S]. */
+static const type *update_state(checker *C, ast *call, ast *sel, dag_node *in, const type *T) {
+    const char *m = sel->name;
+    const type *K, *V, *S = NULL;
+    if (!need_args(C, call, m, 1, 3) || !pair_parts(C, call, T, m, &K, &V))
+        return ty_error();
+    ast *f = arg(call, 0);
+    if (sel->targs.len == 1)
+        S = resolve_type(C, sel->targs.items[0]);
+    ast *lam = as_lambda(C, f, 2);
+    if (!S && lam && lam->list.len == 2 && lam->list.items[1]->type) {
+        const type *declared = resolve_type(C, lam->list.items[1]->type);
+        if (declared->kind == TY_OPTION)
+            S = declared->elems[0];
+        else if (!is_err(declared))
+            return error_at(C, lam->list.items[1], "the state parameter must be an Option[S], not %s",
+                            ty_name(declared));
+    }
+    if (!S)
+        return error_at(C, f, "write the state's type, as in (values: Seq[%s], state: Option[Int]) => ...",
+                        ty_name(V));
+    if (is_err(S))
+        return S;
+    if (!ty_is_value(S))
+        return error_at(C, f, "the state must be a value, not %s", ty_name(S));
+    dag_node *n = new_node(C, OP_UPDATESTATE, ty_pair(K, S), call, in);
+    const type *ret = check_fn2(C, f, ty_seq(V, COLL_SEQ), ty_option(S), FN_EXEC, n);
+    if (!is_err(ret) && ret != ty_option(S) && !(ret->kind == TY_OPTION && ret->elems[0]->kind == TY_NULL))
+        error_at(C, f, "updateStateByKey's function must return Option[%s], not %s", ty_name(S), ty_name(ret));
+    n->fn = f;
+    if (nargs(call) >= 2)
+        check_expr(C, arg(call, 1), NULL); /* partitions or a partitioner: state is kept per worker */
+    if (nargs(call) == 3) {
+        ast *init = arg(call, 2);
+        const type *it = check_expr(C, init, NULL);
+        binding *b = sem_binding(init);
+        if (is_err(it))
+            return it;
+        if (it != ty_rdd(ty_pair(K, S)) || !b || b->kind != BIND_GLOBAL)
+            return error_at(C, init, "the initial state must be a top-level RDD[%s] from ssc.sparkContext.parallelize(...)",
+                            ty_name(ty_pair(K, S)));
+        n->initial = b;
+    }
+    C->p->stateful = true;
+    return ty_dstream(n->elem);
+}
 
 static const type *stream_method(checker *C, ast *call, ast *sel, dag_node *in, const type *T) {
     const char *m = sel->name;
@@ -679,6 +728,8 @@ static const type *stream_method(checker *C, ast *call, ast *sel, dag_node *in, 
         dag_add_input(n, other);
         return ty_dstream(n->elem);
     }
+    if (!strcmp(m, "updateStateByKey"))
+        return update_state(C, call, sel, in, T);
     if (!strcmp(m, "transform")) {
         if (!need_args(C, call, m, 1, 1))
             return ty_error();
@@ -1366,6 +1417,19 @@ static const type *context_method(checker *C, ast *call, ast *sel, const type *T
             set_method(at, M_NONE);
             return ty_broadcast(v);
         }
+        if (!strcmp(m, "parallelize") && call && (nargs(call) == 1 || nargs(call) == 2)) {
+            if (C->lam)
+                return error_at(C, call, "parallelize belongs at the top level (an initial state)");
+            const type *v = check_expr(C, arg(call, 0), NULL);
+            if (is_err(v))
+                return v;
+            if (v->kind != TY_SEQ)
+                return error_at(C, arg(call, 0), "parallelize takes a collection, as in Seq((\"a\", 1))");
+            if (nargs(call) == 2)
+                check_expr(C, arg(call, 1), ty_int());
+            set_method(at, M_NONE);
+            return ty_rdd(v->elems[0]);
+        }
         return error_at(C, sel, "SparkContext has no method '%s' in this version of streamc", m);
     }
     if (T->kind == TY_OBJECT && !strcmp(T->oname, "Durations") && call) {
@@ -1770,7 +1834,7 @@ static void check_val(checker *C, ast *s) {
         kind = BIND_IGNORED;
     } else if (t->kind == TY_BROADCAST && C->lam) {
         error_at(C, s, "broadcast values can only be defined at the top level of the program");
-    } else if (t->kind == TY_RDD && !C->driver) {
+    } else if (t->kind == TY_RDD && !C->driver && C->lam) {
         error_at(C, s, "RDDs exist only in driver code (foreachRDD, transform)");
     }
     binding *b = bind(C, s->name, t, kind, s);
@@ -1786,6 +1850,8 @@ static void check_val(checker *C, ast *s) {
         PUSH(C->p->globals, C->p->nglobals, b);
         if (t->kind == TY_BROADCAST)
             PUSH(C->p->broadcasts, C->p->nbroadcasts, b);
+        if (t->kind == TY_RDD && sem_method(s->a) != M_NONE)
+            error_at(C, s->a, "a top-level RDD comes from ssc.sparkContext.parallelize(...)");
     }
 }
 

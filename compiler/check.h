@@ -139,6 +139,7 @@ typedef struct program {
     site *sites;
     int nsites;
     binding *all_bindings;  /* every binding, for freeing */
+    bool stateful;          /* has operators that keep state across batches */
 } program;
 
 /* Check `p->root`; fills `p`. Returns the number of errors (also counted in

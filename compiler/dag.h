@@ -45,6 +45,7 @@ struct dag_node {
     int64_t count;        /* print(n), repartition(n) */
     char *prefix, *suffix;/* saveAsTextFiles */
     int source;           /* index of the source (SOURCE_*) */
+    struct binding *initial; /* updateStateByKey: the initial state RDD (a top-level value) */
     /* planning (fuse.c) */
     int nconsumers;
     bool materialized;    /* computed into an sr_rdd each batch */

@@ -222,6 +222,8 @@ static void emit_data(emitter *E) {
         if (b->ty->kind == TY_BROADCAST)
             emit(E, "static sr_seq %s_live, %s_snap; /* broadcast %s: driver's copy, this batch's copy */\n",
                  b->cname, b->cname, b->name);
+        else if (b->ty->kind == TY_RDD)
+            emit(E, "static sr_seq %s; /* %s: parallelized at start */\n", b->cname, b->name);
         else if (ty_is_value(b->ty))
             emit(E, "static %s %s; /* %s */\n", ty_c(b->ty), b->cname, b->name);
     }
@@ -608,6 +610,125 @@ static void emit_grouping(emitter *E, dag_node *n) {
     emit_memo_end(E, n, "io.out");
 }
 
+/* updateStateByKey: the new values are grouped per key (map side, as
+ * groupByKey); the reduce task of key partition r calls the function for
+ * every key with state or new values and writes the surviving states into
+ * the other of two generations of its store, whose arena is then reset:
+ * memory follows the live keys. The store is kept per key partition. */
+static void emit_update_state(emitter *E, dag_node *n) {
+    step steps[64];
+    dag_node *base;
+    int ns = chain_steps(E, n->in[0], steps, &base);
+    const type *T = n->elem, *K = T->elems[0], *S = T->elems[1];
+    const type *V = n->in[0]->elem->elems[1];
+    lambda_info *li = sem_lambda(n->fn);
+    char kc[32], sc[32], kk[16], sk[16], oc[32], tc[32];
+    snprintf(kc, sizeof kc, "%s", ty_c(K));
+    snprintf(sc, sizeof sc, "%s", ty_c(S));
+    snprintf(kk, sizeof kk, "%s", tkey(K));
+    snprintf(sk, sizeof sk, "%s", tkey(S));
+    snprintf(oc, sizeof oc, "%s", ty_c(ty_option(S)));
+    snprintf(tc, sizeof tc, "%s", ty_c(T));
+    int id = n->id;
+    keyed_sink ks = { n, 0 };
+    char M[32], G[32], ST[32], eq[32];
+    snprintf(M, sizeof M, "M%d_0", id);
+    snprintf(G, sizeof G, "G%d", id);
+    snprintf(ST, sizeof ST, "ST%d", id);
+    snprintf(eq, sizeof eq, "eq_%s", kk);
+    emit_stage_comment(E, n, steps, ns);
+    emit_tables(E, M, kc, "sr_seq", eq);
+    emit(E, "typedef struct %s_new { sr_seq vs; bool seen; } %s_new; /* a key's new values */\n", G, G);
+    {
+        char gv[48];
+        snprintf(gv, sizeof gv, "%s_new", G);
+        emit_tables(E, G, kc, gv, eq);
+    }
+    emit(E, "SR_MAP_DEFINE(%s, %s, %s, %s)\n", ST, kc, sc, eq);
+    emit(E, "typedef struct %s_part { %s map; sr_arena arena; } %s_part; /* one key partition's state */\n", ST, ST, ST);
+    emit(E, "static %s_part *%s_gen[2]; /* [cur]: the state now; [!cur]: being written */\n", ST, ST);
+    emit(E, "static int %s_cur, %s_parts;\n", ST, ST);
+    /* map side */
+    emit(E, "static void node_%d_map(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", id);
+    E->indent = 1;
+    emitln(E, "sr_rdd *io = arg;");
+    emitln(E, "%s *m = &%s_tables[task];", M, M);
+    emitln(E, "%s_clear(m);", M);
+    emit_task_loop(E, "io[0].parts[task]", base->elem, steps, ns, sink_collect, &ks);
+    E->indent = 0;
+    emit(E, "}\n");
+    /* reduce side: new state of partition `task` */
+    emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n", id);
+    emit(E, "    sr_rdd *io = arg;\n");
+    emit(E, "    uint64_t parts = (uint64_t)io[1].nparts;\n");
+    emit(E, "    %s *g = &%s_tables[task];\n", G, G);
+    emit(E, "    %s_clear(g);\n", G);
+    emit(E, "    for (int t = 0; t < io[0].nparts; t++) {\n");
+    emit(E, "        %s *m = &%s_tables[t];\n", M, M);
+    emit(E, "        for (int64_t i = 0; i < m->len; i++) {\n");
+    emit(E, "            %s_ent *e = &m->ents[i];\n", M);
+    emit(E, "            if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
+    emit(E, "            bool added;\n");
+    emit(E, "            %s_new *v = %s_put(g, e->key, e->hash, &added);\n", G, G);
+    emit(E, "            if (added) *v = (%s_new){{0}, false};\n", G);
+    emit(E, "            sr_seq_reserve(cx->arena, &v->vs, v->vs.len + e->val.len, sizeof(%s));\n", ty_c(V));
+    emit(E, "            memcpy((%s *)v->vs.ptr + v->vs.len, e->val.ptr, (size_t)e->val.len * sizeof(%s));\n", ty_c(V), ty_c(V));
+    emit(E, "            v->vs.len += e->val.len;\n");
+    emit(E, "        }\n    }\n");
+    emit(E, "    %s_part *old = &%s_gen[%s_cur][task], *now = &%s_gen[!%s_cur][task];\n", ST, ST, ST, ST, ST);
+    emit(E, "    %s_clear(&now->map);\n", ST);
+    emit(E, "    sr_arena_reset(&now->arena);\n");
+    emit(E, "    bool added;\n");
+    emit(E, "    for (int64_t i = 0; i < old->map.len; i++) { /* keys with state, in order */\n");
+    emit(E, "        %s_ent *e = &old->map.ents[i];\n", ST);
+    emit(E, "        %s_new *v = %s_find(g, e->key, e->hash);\n", G, G);
+    emit(E, "        sr_seq vs = {0};\n");
+    emit(E, "        if (v) { v->seen = true; vs = v->vs; }\n");
+    emit(E, "        %s r = L%d(cx, vs, (%s){true, e->val});\n", oc, li->id, oc);
+    emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); r = (%s){true, e->val}; } /* keep the old state */\n", oc);
+    emit(E, "        if (!r.some) continue; /* None removes the key */\n");
+    emit(E, "        *%s_put(&now->map, copy_%s(&now->arena, e->key), e->hash, &added) = copy_%s(&now->arena, r.v);\n", ST, kk, sk);
+    emit(E, "    }\n");
+    emit(E, "    for (int64_t i = 0; i < g->len; i++) { /* keys new in this batch */\n");
+    emit(E, "        if (g->ents[i].val.seen) continue;\n");
+    emit(E, "        %s r = L%d(cx, g->ents[i].val.vs, (%s){0});\n", oc, li->id, oc);
+    emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+    emit(E, "        if (!r.some) continue;\n");
+    emit(E, "        *%s_put(&now->map, copy_%s(&now->arena, g->ents[i].key), g->ents[i].hash, &added) = copy_%s(&now->arena, r.v);\n", ST, kk, sk);
+    emit(E, "    }\n");
+    emit(E, "    sr_seq *out = &io[1].parts[task];\n");
+    emit(E, "    sr_seq_reserve(cx->arena, out, now->map.len ? now->map.len : 1, sizeof(%s));\n", tc);
+    emit(E, "    for (int64_t i = 0; i < now->map.len; i++)\n");
+    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = (%s){now->map.ents[i].key, now->map.ents[i].val};\n", tc, tc);
+    emit(E, "}\n");
+    /* the node: one state store per key partition, made at the first batch */
+    emit_memo_begin(E, n);
+    emit(E, "    if (!%s_parts) {\n", ST);
+    emit(E, "        %s_parts = b->nworkers;\n", ST);
+    emit(E, "        for (int g = 0; g < 2; g++) {\n");
+    emit(E, "            %s_gen[g] = sr_xcalloc((size_t)%s_parts, sizeof **%s_gen);\n", ST, ST, ST);
+    emit(E, "            for (int p = 0; p < %s_parts; p++) sr_arena_init(&%s_gen[g][p].arena);\n", ST, ST);
+    emit(E, "        }\n");
+    if (n->initial) {
+        emit(E, "        sr_seq init = %s; /* the initial state */\n", n->initial->cname);
+        emit(E, "        for (int64_t i = 0; i < init.len; i++) {\n");
+        emit(E, "            %s x = SR_SEQ_AT(%s, init, i);\n", tc, tc);
+        emit(E, "            uint64_t h = hash_%s(x._1);\n", kk);
+        emit(E, "            %s_part *p = &%s_gen[0][%s_parts > 1 ? (h >> 32) %% (uint64_t)%s_parts : 0];\n", ST, ST, ST, ST);
+        emit(E, "            bool added;\n");
+        emit(E, "            *%s_put(&p->map, copy_%s(&p->arena, x._1), h, &added) = copy_%s(&p->arena, x._2);\n", ST, kk, sk);
+        emit(E, "        }\n");
+    }
+    emit(E, "    }\n");
+    emit(E, "    sr_rdd io[2] = { node_%d(b), sr_rdd_new(b, %s_parts) };\n", base->id, ST);
+    emit(E, "    %s_tables_for(io[0].nparts);\n", M);
+    emit(E, "    %s_tables_for(%s_parts);\n", G, ST);
+    emit(E, "    sr_run_tasks(b, io[0].nparts, node_%d_map, io);\n", id);
+    emit(E, "    sr_run_tasks(b, io[1].nparts, node_%d_reduce, io);\n", id);
+    emit(E, "    %s_cur = !%s_cur;\n", ST, ST);
+    emit_memo_end(E, n, "io[1]");
+}
+
 static void emit_node(emitter *E, dag_node *n) {
     if (!n->materialized)
         return;
@@ -628,6 +749,9 @@ static void emit_node(emitter *E, dag_node *n) {
     case OP_COUNTBYVALUE:
     case OP_REDUCEBYKEY:
         emit_reduce_by_key(E, n);
+        return;
+    case OP_UPDATESTATE:
+        emit_update_state(E, n);
         return;
     case OP_GROUPBYKEY: case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN:
     case OP_FULLOUTERJOIN: case OP_COGROUP:
@@ -734,7 +858,7 @@ static void emit_init(emitter *E) {
     E->bail = "goto fail;";
     for (int i = 0; i < p->nglobals; i++) {
         binding *b = p->globals[i];
-        if (!ty_is_value(b->ty) && b->ty->kind != TY_BROADCAST)
+        if (!ty_is_value(b->ty) && b->ty->kind != TY_BROADCAST && b->ty->kind != TY_RDD)
             continue;
         lower_global_init(E, b);
     }
@@ -826,7 +950,8 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
     emit(&E, "    .log_level = %s,\n    .conf = conf,\n    .nconf = %d,\n", level, p->nconf);
     emit(&E, "    .sources = sources,\n    .nsources = %d,\n    .sites = sites,\n    .nsites = %d,\n",
          p->nsources, p->nsites);
-    emit(&E, "    .stateful = false,\n    .init = init,\n    .run_batch = run_batch,\n};\n\n");
+    emit(&E, "    .stateful = %s,\n", p->stateful ? "true" : "false");
+    emit(&E, "    .init = init,\n    .run_batch = run_batch,\n};\n\n");
     emit(&E, "int main(int argc, char **argv) { return sr_main(argc, argv, &program); }\n");
     free(app);
     free(file);

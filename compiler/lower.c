@@ -947,14 +947,15 @@ void lower_global_init(emitter *E, binding *b) {
     if (E->opt->line_directives)
         emit_line_of(E, decl);
     ast *init = decl->a;
-    if (b->ty->kind == TY_BROADCAST) /* sc.broadcast(value): the value */
-        init = init->kind == AST_CALL && init->list.len == 1 ? init->list.items[0] : init;
-    char *v = lower_expr_as(E, init, b->ty->kind == TY_BROADCAST ? b->ty->elems[0] : b->ty);
+    bool wraps = b->ty->kind == TY_BROADCAST || b->ty->kind == TY_RDD;
+    if (wraps) /* sc.broadcast(value), sc.parallelize(seq): the value */
+        init = init->kind == AST_CALL && init->list.len >= 1 ? init->list.items[0] : init;
+    char *v = lower_expr_as(E, init, wraps ? init->ty : b->ty);
     if (b->ty->kind == TY_BROADCAST) {
         emitln(E, "%s_live = copy_%s(&sr_prog_arena, %s);", b->cname, tkey(b->ty->elems[0]), v);
         emitln(E, "%s_snap = %s_live;", b->cname, b->cname);
     } else {
-        emitln(E, "%s = copy_%s(&sr_prog_arena, %s);", b->cname, tkey(b->ty), v);
+        emitln(E, "%s = copy_%s(&sr_prog_arena, %s);", b->cname, tkey(wraps ? init->ty : b->ty), v);
     }
     free(v);
     emit_bail(E, decl);
