@@ -818,9 +818,13 @@ static const type *stream_method(checker *C, ast *call, ast *sel, dag_node *in, 
         n = new_node(C, OP_FOREACHRDD, T, call, in);
         ast *lam = as_lambda(C, f, 1);
         if (lam && lam->list.len == 2)
-            check_fn2(C, f, ty_rdd(T), ty_object("Time"), FN_DRIVER, n);
+            check_fn2(C, f, ty_rdd(T), ty_time(), FN_DRIVER, n);
         else
             check_fn1(C, f, ty_rdd(T), FN_DRIVER, n);
+        /* what the function returns is dropped: an RDD left at its end is
+         * never computed, as in Spark */
+        if (sem_lambda(f))
+            sem_lambda(f)->ret = ty_unit();
         n->fn = f;
         PUSH(C->p->outputs, C->p->noutputs, n);
         return ty_unit();
@@ -1289,6 +1293,16 @@ static const type *method_call(checker *C, ast *call, ast *sel, const type *T) {
             return T->elems[0];
         }
         return error_at(C, sel, "a broadcast value has only '.value', not '%s'", m);
+    case TY_TIME:
+        if (!strcmp(m, "milliseconds") && !nargs(call)) {
+            set_method(at, M_TIME_MS);
+            return ty_int();
+        }
+        if (!strcmp(m, "toString") && !nargs(call)) {
+            set_method(at, M_TOSTRING);
+            return ty_string();
+        }
+        return error_at(C, sel, "Time has .milliseconds and .toString, not '%s'", m);
     case TY_ERROR: case TY_UNIT: case TY_NULL:
         break;
     }

@@ -68,6 +68,8 @@ typedef enum method {
     M_SEQ_APPEND, M_SEQ_EXISTS, M_SEQ_FORALL, M_SEQ_MAX, M_SEQ_MIN, M_SEQ_TOSEQ,
     /* Broadcast */
     M_BC_VALUE,
+    /* Time */
+    M_TIME_MS,
     /* functions */
     F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER,
     F_MATH_MAX, F_MATH_MIN, F_MATH_ABS, /* math.max(a, b), math.min(a, b), math.abs(a) */

@@ -135,6 +135,13 @@ static void emit_value_functions(emitter *E, const type *t) {
         emit(E, "static inline %s copy_%s(sr_arena *a, %s v) { (void)a; return v; }\n", c, k, c);
         break;
     }
+    case TY_TIME: /* Spark's Time prints as "<ms> ms" */
+        emit(E, "static inline void fmt_%s(sr_buf *b, int64_t v) { sr_buf_long(b, v); sr_buf_cstr(b, \" ms\"); }\n", k);
+        emit(E, "static inline bool eq_%s(int64_t a, int64_t b) { return a == b; }\n", k);
+        emit(E, "static inline uint64_t hash_%s(int64_t v) { return sr_hash_long(v); }\n", k);
+        emit(E, "static inline int cmp_%s(int64_t a, int64_t b) { return (a > b) - (a < b); }\n", k);
+        emit(E, "static inline int64_t copy_%s(sr_arena *a, int64_t v) { (void)a; return v; }\n", k);
+        break;
     case TY_STRING:
         emit(E, "static inline void fmt_%s(sr_buf *b, sr_str v) { if (v.ptr) sr_buf_str(b, v); else sr_buf_cstr(b, \"null\"); }\n", k);
         emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, sr_str v) { (void)cx; return v.ptr ? v : SR_LIT(\"null\"); }\n", k);
@@ -203,7 +210,7 @@ static void emit_value_functions(emitter *E, const type *t) {
     default:
         return;
     }
-    if (t->kind == TY_TUPLE || t->kind == TY_OPTION || t->kind == TY_SEQ)
+    if (t->kind == TY_TUPLE || t->kind == TY_OPTION || t->kind == TY_SEQ || t->kind == TY_TIME)
         emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) {\n    sr_buf b = {0};\n    fmt_%s(&b, v);\n"
                 "    sr_str s = sr_buf_to_str(cx, &b);\n    sr_buf_free(&b);\n    return s;\n}\n", k, c, k);
     emit(E, "\n");
@@ -838,7 +845,7 @@ static void emit_output(emitter *E, dag_node *n, int k) {
         lambda_info *li = sem_lambda(n->fn);
         emit(E, "static void out_%d(sr_batch *b) {\n", k);
         emit(E, "    sr_ctx *cx = b->driver;\n");
-        emit(E, "    L%d(cx, node_%d(b)%s);\n", li->id, n->in[0]->id, li->nparams == 2 ? ", 0" : "");
+        emit(E, "    L%d(cx, node_%d(b)%s);\n", li->id, n->in[0]->id, li->nparams == 2 ? ", b->time_ms" : "");
         emit(E, "    if (SR_UNLIKELY(cx->err)) sr_drop(cx);\n}\n\n");
         return;
     }
@@ -856,11 +863,18 @@ static void emit_init(emitter *E) {
     emit(E, "    sr_arena_init(&sr_prog_arena);\n");
     E->indent = 1;
     E->bail = "goto fail;";
-    for (int i = 0; i < p->nglobals; i++) {
-        binding *b = p->globals[i];
-        if (!ty_is_value(b->ty) && b->ty->kind != TY_BROADCAST && b->ty->kind != TY_RDD)
-            continue;
-        lower_global_init(E, b);
+    /* top-level values and statements, in program order */
+    for (int i = 0; i < p->root->list.len; i++) {
+        ast *s = p->root->list.items[i];
+        binding *b = sem_binding(s);
+        if ((s->kind == AST_VAL || s->kind == AST_VAR) && b && b->kind == BIND_GLOBAL) {
+            if (ty_is_value(b->ty) || b->ty->kind == TY_BROADCAST || b->ty->kind == TY_RDD)
+                lower_global_init(E, b);
+        } else if (s->kind != AST_VAL && s->kind != AST_VAR && s->kind != AST_SETTING &&
+                   s->kind != AST_IMPORT && s->sem_kind != SEM_NODE && sem_method(s) != M_IGNORED &&
+                   s->ty && (s->ty->kind == TY_UNIT || ty_is_value(s->ty))) {
+            lower_top_stmt(E, s); /* println("starting") and the like */
+        }
     }
     E->indent = 0;
     E->bail = NULL;
@@ -941,7 +955,13 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
     emit(&E, "}\n\n");
     emit_init(&E);
     emit_program_table(&E);
-    char *app = opt_lit(p->app), *file = opt_lit(p->src->path), *master = opt_lit(p->master);
+    /* the application's name defaults to the file's base name */
+    char *base = xstrdup(p->src->path), *slash = strrchr(base, '/'), *name = slash ? slash + 1 : base;
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        *dot = '\0';
+    char *app = opt_lit(p->app ? p->app : name), *file = opt_lit(p->src->path), *master = opt_lit(p->master);
+    free(base);
     char *ckpt = opt_lit(p->checkpoint), *level = opt_lit(p->log_level);
     emit(&E, "static const sr_program program = {\n");
     emit(&E, "    .app_name = %s,\n    .source_file = %s,\n    .batch_ms = %" PRId64 ",\n", app, file, p->batch_ms);

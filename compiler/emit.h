@@ -54,6 +54,7 @@ char *lower_expr(emitter *E, ast *e);                      /* C expression (mall
 char *lower_expr_as(emitter *E, ast *e, const type *to);   /* with conversion */
 void lower_lambda(emitter *E, lambda_info *li);            /* a static function */
 void lower_global_init(emitter *E, binding *b);            /* statements in init() */
+void lower_top_stmt(emitter *E, ast *s);                   /* a top-level statement, in init() */
 
 /* stage.c: loops over the elements of a batch */
 typedef struct step {

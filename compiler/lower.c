@@ -536,6 +536,7 @@ static char *lower_method(emitter *E, ast *e) {
         r = xasprintf("({ sr_seq _l = %s; SR_SEQ_GET(cx, %s, _l, _l.len - 1, %d); })", R, ty_c(e->ty), site);
         break;
     case M_SEQ_TOSEQ: r = xstrdup(R); break;
+    case M_TIME_MS: r = xstrdup(R); break;
     case M_BC_VALUE: {
         binding *b = sem_binding(recv);
         bool driver = E->fn ? E->fn->driver : true;
@@ -940,6 +941,10 @@ void lower_lambda(emitter *E, lambda_info *li) {
     E->fn = NULL;
     E->bail = NULL;
     free(bail);
+}
+
+void lower_top_stmt(emitter *E, ast *s) {
+    lower_stmt(E, s);
 }
 
 void lower_global_init(emitter *E, binding *b) {

@@ -65,6 +65,7 @@ const type *ty_null(void) { return intern(TY_NULL, 0, NULL, 0, NULL); }
 const type *ty_context(void) { return intern(TY_CONTEXT, 0, NULL, 0, NULL); }
 const type *ty_spark(void) { return intern(TY_SPARK, 0, NULL, 0, NULL); }
 const type *ty_duration(void) { return intern(TY_DURATION, 0, NULL, 0, NULL); }
+const type *ty_time(void) { return intern(TY_TIME, 0, NULL, 0, NULL); }
 const type *ty_object(const char *name) { return intern(TY_OBJECT, 0, NULL, 0, name); }
 const type *ty_tuple(int n, const type **elems) { return intern(TY_TUPLE, n, elems, 0, NULL); }
 const type *ty_pair(const type *a, const type *b) {
@@ -85,7 +86,7 @@ bool ty_is_numeric(const type *t) { return t->kind == TY_INT || t->kind == TY_DO
 
 bool ty_is_value(const type *t) {
     switch (t->kind) {
-    case TY_BOOL: case TY_INT: case TY_DOUBLE: case TY_STRING:
+    case TY_BOOL: case TY_INT: case TY_DOUBLE: case TY_STRING: case TY_TIME:
         return true;
     case TY_TUPLE:
         for (int i = 0; i < t->nelems; i++)
@@ -124,6 +125,7 @@ static void name_into(strbuf *b, const type *t) {
     case TY_CONTEXT: sb_puts(b, "StreamingContext"); return;
     case TY_SPARK: sb_puts(b, "SparkContext"); return;
     case TY_DURATION: sb_puts(b, "Duration"); return;
+    case TY_TIME: sb_puts(b, "Time"); return;
     case TY_OBJECT: sb_puts(b, t->oname); return;
     case TY_TUPLE:
         sb_putc(b, '(');
@@ -160,7 +162,7 @@ const char *ty_c(const type *t) {
     static int next;
     switch (t->kind) {
     case TY_BOOL: return "bool";
-    case TY_INT: return "int64_t";
+    case TY_INT: case TY_TIME: return "int64_t";
     case TY_DOUBLE: return "double";
     case TY_STRING: return "sr_str";
     case TY_SEQ: return "sr_seq";

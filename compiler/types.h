@@ -26,6 +26,7 @@ typedef enum type_kind {
     TY_CONTEXT,   /* the StreamingContext `ssc` */
     TY_SPARK,     /* ssc.sparkContext */
     TY_DURATION,  /* Durations.seconds(5), 5s */
+    TY_TIME,      /* a batch's Time (foreachRDD((rdd, time) => ...)): milliseconds */
     TY_OBJECT,    /* anything else accepted and ignored (classOf[X], partitioners...) */
 } type_kind;
 
@@ -60,6 +61,7 @@ const type *ty_null(void);
 const type *ty_context(void);
 const type *ty_spark(void);
 const type *ty_duration(void);
+const type *ty_time(void);
 const type *ty_object(const char *name);
 const type *ty_tuple(int n, const type **elems);
 const type *ty_pair(const type *a, const type *b);
