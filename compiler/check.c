@@ -1061,7 +1061,7 @@ static const type *string_method(checker *C, ast *call, ast *sel) {
         { "startsWith", M_STR_STARTS, 1, 'S', 'B', NULL },
         { "endsWith", M_STR_ENDS, 1, 'S', 'B', NULL },
         { "replace", M_STR_REPLACE, 2, 'S', 'S', NULL },
-        { "replaceAll", M_STR_REPLACE, 2, 'S', 'S', NULL },
+        { "replaceAll", M_STR_REPLACEALL, 2, 'S', 'S', NULL },
         { "toInt", M_STR_TOINT, 0, 0, 'I', "toInt" },
         { "toLong", M_STR_TOINT, 0, 0, 'I', "toLong" },
         { "toDouble", M_STR_TODOUBLE, 0, 0, 'D', "toDouble" },

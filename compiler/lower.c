@@ -494,6 +494,11 @@ static char *lower_method(emitter *E, ast *e) {
         B = lower_expr(E, a1);
         r = xasprintf("sr_str_replace(cx, %s, %s, %s)", R, A, B);
         break;
+    case M_STR_REPLACEALL:
+        A = lower_expr(E, a0);
+        B = lower_expr(E, a1);
+        r = xasprintf("sr_str_replace_all(cx, %s, %s, %s)", R, A, B);
+        break;
     case M_STR_TOINT: r = xasprintf("sr_str_to_long(cx, %s, %d)", R, site); break;
     case M_STR_TODOUBLE: r = xasprintf("sr_str_to_double(cx, %s, %d)", R, site); break;
     case M_STR_ISEMPTY: r = xasprintf("((%s).len == 0)", R); break;

@@ -640,6 +640,40 @@ sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str pat) {
     return (sr_seq){ out, n, n };
 }
 
+/* Java String.replaceAll(regex, replacement) for the regex subset split
+ * understands; the replacement is taken literally (no $1 groups). */
+sr_str sr_str_replace_all(sr_ctx *cx, sr_str s, sr_str pat, sr_str to) {
+    sep local;
+    const sep *sp = get_sep(pat, &local);
+    sr_buf out = { 0 };
+    int64_t done = 0, from = 0, ms, me;
+    bool any = false;
+    while (from <= s.len && find_sep(sp, pat.ptr, s.ptr, s.len, from, &ms, &me)) {
+        sr_buf_put(&out, s.ptr + done, (size_t)(ms - done));
+        sr_buf_put(&out, to.ptr, (size_t)to.len);
+        done = me;
+        any = true;
+        from = me;
+        if (me == ms) { /* an empty match: keep the next character, move on */
+            if (from >= s.len)
+                break;
+            int64_t next = from + 1;
+            while (next < s.len && ((unsigned char)s.ptr[next] & 0xC0) == 0x80)
+                next++;
+            sr_buf_put(&out, s.ptr + from, (size_t)(next - from));
+            done = from = next;
+        }
+    }
+    if (!any) {
+        sr_buf_free(&out);
+        return s;
+    }
+    sr_buf_put(&out, s.ptr + done, (size_t)(s.len - done));
+    sr_str r = sr_buf_to_str(cx, &out);
+    sr_buf_free(&out);
+    return r;
+}
+
 sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str pat, sr_seq *scratch) {
     if (s.len == 0 || pat.len != 1 || strchr(".$|()[{^?*+\\", pat.ptr[0]) || pat.ptr[0] == '\0')
         return sr_str_split(cx, s, pat);

@@ -204,6 +204,8 @@ sr_str sr_str_upper(sr_ctx *cx, sr_str s);
 sr_str sr_str_substring(sr_ctx *cx, sr_str s, int64_t begin, int64_t end, int site); /* view */
 sr_str sr_str_substring_from(sr_ctx *cx, sr_str s, int64_t begin, int site);         /* view */
 sr_str sr_str_replace(sr_ctx *cx, sr_str s, sr_str from, sr_str to);
+/* replaceAll(regex, replacement): the regex subset of split; a literal replacement. */
+sr_str sr_str_replace_all(sr_ctx *cx, sr_str s, sr_str regex, sr_str to);
 sr_str sr_str_concat(sr_ctx *cx, sr_str a, sr_str b);
 bool sr_str_contains(sr_str s, sr_str part);
 bool sr_str_starts_with(sr_str s, sr_str prefix);
