@@ -63,6 +63,13 @@ if grep -qx 'hello a' "$out" && grep -qx 'hello b' "$out" && ! grep -qx 'hello z
    [ "$(grep -cx 'b' "$out")" -ge 2 ]; then ok
 else bad "transform_blacklist"; cat "$out"; fi
 
+printf 'a b a\nb c\n' > "$work/st.txt"
+socket_run update_state_total "$work/st.txt" 3
+out="$work/update_state_total.out"
+# the totals stay printed in every batch after the data came
+if [ "$(grep -cx '(a,2)' "$out")" -ge 2 ] && [ "$(grep -cx '(b,2)' "$out")" -ge 2 ] && grep -qx '(c,1)' "$out"; then ok
+else bad "update_state_total"; cat "$out" "$work/update_state_total.err"; fi
+
 # 3. the directory word count: files moved into the directory after start
 mkdir -p "$work/dir/data/streamingCopyFile"
 sed -e 's/Durations.seconds(5)/Durations.seconds(1)/' "$root/samples/dir_wordcount.stream" > "$work/dir/dwc.stream"
