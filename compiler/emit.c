@@ -119,12 +119,18 @@ static void emit_value_functions(emitter *E, const type *t) {
     emit(E, "/* %s */\n", ty_name(t));
     switch (t->kind) {
     case TY_INT:
+    case TY_TIME:
     case TY_DOUBLE:
     case TY_BOOL: {
-        const char *fmt = t->kind == TY_INT ? "sr_buf_long" : t->kind == TY_DOUBLE ? "sr_buf_double" : "sr_buf_bool";
-        const char *hash = t->kind == TY_INT ? "sr_hash_long" : t->kind == TY_DOUBLE ? "sr_hash_double" : "sr_hash_bool";
-        emit(E, "static inline void fmt_%s(sr_buf *b, %s v) { %s(b, v); }\n", k, c, fmt);
-        if (t->kind == TY_BOOL)
+        const char *fmt = t->kind == TY_DOUBLE ? "sr_buf_double" : t->kind == TY_BOOL ? "sr_buf_bool" : "sr_buf_long";
+        const char *hash = t->kind == TY_DOUBLE ? "sr_hash_double" : t->kind == TY_BOOL ? "sr_hash_bool" : "sr_hash_long";
+        if (t->kind == TY_TIME) /* Spark's Time prints as "<ms> ms" */
+            emit(E, "static inline void fmt_%s(sr_buf *b, int64_t v) { sr_buf_long(b, v); sr_buf_cstr(b, \" ms\"); }\n", k);
+        else
+            emit(E, "static inline void fmt_%s(sr_buf *b, %s v) { %s(b, v); }\n", k, c, fmt);
+        if (t->kind == TY_TIME)
+            ; /* tostr_ below, through fmt_ */
+        else if (t->kind == TY_BOOL)
             emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) { (void)cx; return sr_bool_to_str(v); }\n", k, c);
         else
             emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) { return %s(cx, v); }\n", k, c,
@@ -135,13 +141,6 @@ static void emit_value_functions(emitter *E, const type *t) {
         emit(E, "static inline %s copy_%s(sr_arena *a, %s v) { (void)a; return v; }\n", c, k, c);
         break;
     }
-    case TY_TIME: /* Spark's Time prints as "<ms> ms" */
-        emit(E, "static inline void fmt_%s(sr_buf *b, int64_t v) { sr_buf_long(b, v); sr_buf_cstr(b, \" ms\"); }\n", k);
-        emit(E, "static inline bool eq_%s(int64_t a, int64_t b) { return a == b; }\n", k);
-        emit(E, "static inline uint64_t hash_%s(int64_t v) { return sr_hash_long(v); }\n", k);
-        emit(E, "static inline int cmp_%s(int64_t a, int64_t b) { return (a > b) - (a < b); }\n", k);
-        emit(E, "static inline int64_t copy_%s(sr_arena *a, int64_t v) { (void)a; return v; }\n", k);
-        break;
     case TY_STRING:
         emit(E, "static inline void fmt_%s(sr_buf *b, sr_str v) { if (v.ptr) sr_buf_str(b, v); else sr_buf_cstr(b, \"null\"); }\n", k);
         emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, sr_str v) { (void)cx; return v.ptr ? v : SR_LIT(\"null\"); }\n", k);
