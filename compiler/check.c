@@ -512,6 +512,7 @@ static const type *flat_elem(checker *C, ast *at, const type *ret) {
 
 static dag_node *new_node(checker *C, op_kind op, const type *elem, ast *at, dag_node *in) {
     dag_node *n = dag_add(&C->p->dag, op, elem, at);
+    n->slide_ms = in ? in->slide_ms : C->p->batch_ms; /* windows change it */
     if (in)
         dag_add_input(n, in);
     at->sem_kind = SEM_NODE;
@@ -556,10 +557,140 @@ static dag_node *stream_arg(checker *C, ast *e, const type **elem) {
 }
 
 static const char *const unsupported_yet[] = {
-    "mapWithState", "window", "countByWindow", "reduceByWindow",
-    "countByValueAndWindow", "groupByKeyAndWindow", "reduceByKeyAndWindow", "saveToKafka",
-    "saveToRedis", NULL,
+    "mapWithState", "saveToKafka", "saveToRedis", NULL,
 };
+
+/* A window or slide duration: a constant multiple of the batch interval. */
+static bool window_duration(checker *C, ast *e, const char *what, int64_t *ms) {
+    check_expr(C, e, NULL);
+    if (!const_duration(C, e, ms) || *ms <= 0) {
+        error_at(C, e, "the %s must be a constant duration such as Durations.seconds(10)", what);
+        return false;
+    }
+    int64_t batch = C->p->batch_ms;
+    if (batch && *ms % batch != 0) {
+        error_at(C, e, "the %s (%lld ms) is not a multiple of the batch interval (%lld ms)", what,
+                 (long long)*ms, (long long)batch);
+        return false;
+    }
+    return true;
+}
+
+/* window(w, s) over `in`: the node every windowed operator starts from. */
+static dag_node *window_node(checker *C, ast *call, dag_node *in, const type *T, ast *w, ast *s) {
+    int64_t wms, sms = C->p->batch_ms;
+    if (!window_duration(C, w, "window duration", &wms))
+        return NULL;
+    if (s && !window_duration(C, s, "slide duration", &sms))
+        return NULL;
+    if (in->slide_ms > C->p->batch_ms && (wms % in->slide_ms || sms % in->slide_ms)) {
+        error_at(C, call, "a window over a windowed stream must be a multiple of its slide (%lld ms)",
+                 (long long)in->slide_ms);
+        return NULL;
+    }
+    dag_node *n = new_node(C, OP_WINDOW, T, call, in);
+    n->window_ms = wms;
+    n->slide_ms = sms;
+    return n;
+}
+
+/* reduceByKeyAndWindow(f, inv, w[, s[, numPartitions[, filterFunc]]]):
+ * kept incrementally, so keys whose value returns to zero stay (Spark). */
+static const type *window_inverse(checker *C, ast *call, dag_node *in, const type *T, const type *K,
+                                  const type *V) {
+    int64_t wms, sms = in->slide_ms;
+    ast *f = arg(call, 0), *inv = arg(call, 1), *filter = arg(call, 5);
+    if (!window_duration(C, arg(call, 2), "window duration", &wms))
+        return ty_error();
+    if (arg(call, 3) && !window_duration(C, arg(call, 3), "slide duration", &sms))
+        return ty_error();
+    if (in->slide_ms > C->p->batch_ms)
+        return error_at(C, call, "reduceByKeyAndWindow with an inverse over a windowed stream is not supported");
+    dag_node *n = new_node(C, OP_WINDOWINV, T, call, in);
+    n->window_ms = wms;
+    n->slide_ms = sms;
+    const type *r = check_fn2(C, f, V, V, FN_EXEC, n);
+    if (!ty_assignable(V, r) && !is_err(r))
+        error_at(C, f, "reduceByKeyAndWindow's function must return %s, not %s", ty_name(V), ty_name(r));
+    r = check_fn2(C, inv, V, V, FN_EXEC, n);
+    if (!ty_assignable(V, r) && !is_err(r))
+        error_at(C, inv, "the inverse function must return %s, not %s", ty_name(V), ty_name(r));
+    if (arg(call, 4))
+        check_expr(C, arg(call, 4), ty_int());
+    if (filter) {
+        r = check_fn1(C, filter, T, FN_EXEC, n);
+        if (r->kind != TY_BOOL && !is_err(r))
+            error_at(C, filter, "filterFunc must return Boolean, not %s", ty_name(r));
+    }
+    n->fn = f;
+    n->inv = inv;
+    n->filter = filter;
+    C->p->stateful = true;
+    return ty_dstream(T);
+}
+
+/* The windowed operators that are a window followed by a batch operator. */
+static const type *windowed(checker *C, ast *call, ast *sel, dag_node *in, const type *T) {
+    const char *m = sel->name;
+    ast *a0 = arg(call, 0), *a1 = arg(call, 1), *a2 = arg(call, 2);
+    const type *K = NULL, *V = NULL;
+    dag_node *w, *n;
+    if (!strcmp(m, "window")) {
+        if (!need_args(C, call, m, 1, 2) || !(w = window_node(C, call, in, T, a0, a1)))
+            return ty_error();
+        return ty_dstream(T);
+    }
+    if (!strcmp(m, "countByWindow") || !strcmp(m, "countByValueAndWindow") ||
+        !strcmp(m, "groupByKeyAndWindow")) {
+        if (!need_args(C, call, m, 2, 3))
+            return ty_error();
+        bool group = m[0] == 'g', by_value = !strcmp(m, "countByValueAndWindow");
+        if (group && !pair_parts(C, call, T, m, &K, &V))
+            return ty_error();
+        if (!(w = window_node(C, call, in, T, a0, a1)))
+            return ty_error();
+        if (a2)
+            check_expr(C, a2, ty_int());
+        const type *elem = group ? ty_pair(K, ty_seq(V, COLL_ITERABLE)) :
+                           by_value ? ty_pair(T, ty_int()) : ty_int();
+        n = new_node(C, group ? OP_GROUPBYKEY : by_value ? OP_COUNTBYVALUE : OP_COUNT, elem, call, w);
+        n->slide_ms = w->slide_ms;
+        return ty_dstream(elem);
+    }
+    if (!strcmp(m, "reduceByWindow") || !strcmp(m, "reduceByKeyAndWindow")) {
+        bool keyed = m[8] == 'K';
+        if (!need_args(C, call, m, 2, 6))
+            return ty_error();
+        if (keyed && !pair_parts(C, call, T, m, &K, &V))
+            return ty_error();
+        /* the inverse form (f, inv, w, s...) is told apart by its second
+         * argument being a function */
+        ast *maybe_inv = a1;
+        bool inverse = maybe_inv && (maybe_inv->kind == AST_LAMBDA || has_placeholder(maybe_inv) ||
+                                     (maybe_inv->kind == AST_BLOCK && maybe_inv->list.len == 1 &&
+                                      maybe_inv->list.items[0]->kind == AST_LAMBDA));
+        if (inverse && !keyed)
+            return error_at(C, a1, "reduceByWindow with an inverse function is not supported yet; use it without the inverse");
+        if (inverse)
+            return window_inverse(C, call, in, T, K, V);
+        if (nargs(call) > (keyed ? 4 : 3))
+            return error_at(C, call, "%s(f, window, slide%s) takes at most %d arguments", m,
+                            keyed ? ", partitions" : "", keyed ? 4 : 3);
+        if (!(w = window_node(C, call, in, T, a1, a2)))
+            return ty_error();
+        n = new_node(C, keyed ? OP_REDUCEBYKEY : OP_REDUCE, T, call, w);
+        n->slide_ms = w->slide_ms;
+        const type *v = keyed ? V : T;
+        const type *ret = check_fn2(C, a0, v, v, FN_EXEC, n);
+        if (!ty_assignable(v, ret) && !is_err(ret))
+            error_at(C, a0, "%s's function must return %s, not %s", m, ty_name(v), ty_name(ret));
+        n->fn = a0;
+        if (keyed && nargs(call) == 4)
+            check_expr(C, arg(call, 3), ty_int());
+        return ty_dstream(T);
+    }
+    return NULL;
+}
 
 /* updateStateByKey(f) / (f, numPartitions) / (f, partitioner, initialRDD)
  * with f: (Seq[V], Option[S]) => Option[S]. S comes from the function's
@@ -730,6 +861,9 @@ static const type *stream_method(checker *C, ast *call, ast *sel, dag_node *in, 
     }
     if (!strcmp(m, "updateStateByKey"))
         return update_state(C, call, sel, in, T);
+    const type *wt = windowed(C, call, sel, in, T);
+    if (wt)
+        return wt;
     if (!strcmp(m, "transform")) {
         if (!need_args(C, call, m, 1, 1))
             return ty_error();

@@ -42,10 +42,13 @@ struct dag_node {
     dag_node **in;        /* inputs */
     int nin;
     ast *fn;              /* the lambda (map, reduceByKey, transform, foreachRDD...) */
+    ast *inv, *filter;    /* reduceByKeyAndWindow with an inverse: invReduceFunc, filterFunc */
     int64_t count;        /* print(n), repartition(n) */
     char *prefix, *suffix;/* saveAsTextFiles */
     int source;           /* index of the source (SOURCE_*) */
     struct binding *initial; /* updateStateByKey: the initial state RDD (a top-level value) */
+    int64_t window_ms;    /* window: its length */
+    int64_t slide_ms;     /* batches of this node exist at multiples of this (0: every batch) */
     /* planning (fuse.c) */
     int nconsumers;
     bool materialized;    /* computed into an sr_rdd each batch */

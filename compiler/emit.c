@@ -735,6 +735,128 @@ static void emit_update_state(emitter *E, dag_node *n) {
     emit_memo_end(E, n, "io[1]");
 }
 
+/* window(w, s): a ring of the last w/batch batches of the input, each
+ * copied into its slot's arena when it arrives (win_N_ingest, every batch);
+ * the window is the union of the slots in time order. */
+static void emit_window(emitter *E, dag_node *n) {
+    int64_t slots = n->window_ms / E->p->batch_ms;
+    const char *tc = ty_c(n->elem);
+    int id = n->id;
+    emit(E, "/* node %d: window(%lld ms, %lld ms): the last %lld batches */\n", id, (long long)n->window_ms,
+         (long long)n->slide_ms, (long long)slots);
+    emit(E, "typedef struct W%d_slot { sr_arena arena; sr_seq elems; int64_t index; } W%d_slot;\n", id, id);
+    emit(E, "static W%d_slot W%d_ring[%lld];\n", id, id, (long long)slots);
+    emit(E, "static void win_%d_ingest(sr_batch *b) {\n", id);
+    emit(E, "    static bool ready;\n");
+    emit(E, "    if (!ready) {\n");
+    emit(E, "        for (int i = 0; i < %lld; i++) { sr_arena_init(&W%d_ring[i].arena); W%d_ring[i].index = -1; }\n",
+         (long long)slots, id, id);
+    emit(E, "        ready = true;\n    }\n");
+    emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
+    emit(E, "    W%d_slot *s = &W%d_ring[b->index %% %lld];\n", id, id, (long long)slots);
+    emit(E, "    sr_arena_reset(&s->arena);\n");
+    emit(E, "    s->elems = (sr_seq){0};\n    s->index = b->index;\n");
+    emit(E, "    sr_seq_reserve(&s->arena, &s->elems, sr_rdd_count(in) + 1, sizeof(%s));\n", tc);
+    emit(E, "    for (int p = 0; p < in.nparts; p++)\n");
+    emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++)\n");
+    emit(E, "            SR_SEQ_AT(%s, s->elems, s->elems.len++) = copy_%s(&s->arena, SR_SEQ_AT(%s, in.parts[p], i));\n",
+         tc, tkey(n->elem), tc);
+    emit(E, "}\n");
+    emit_memo_begin(E, n);
+    emit(E, "    sr_rdd r = sr_rdd_new(b, %lld);\n    int k = 0;\n", (long long)slots);
+    emit(E, "    for (int64_t i = b->index - %lld + 1; i <= b->index; i++) {\n", (long long)slots);
+    emit(E, "        W%d_slot *s = &W%d_ring[(i + %lld) %% %lld];\n", id, id, (long long)slots, (long long)slots);
+    emit(E, "        if (i >= 1 && s->index == i) r.parts[k++] = s->elems;\n    }\n");
+    emit(E, "    r.nparts = k ? k : 1;\n");
+    emit_memo_end(E, n, "r");
+}
+
+/* reduceByKeyAndWindow with an inverse: every batch is reduced into its
+ * slot of a ring (per-key partials); at each slide the batches that left
+ * the window are taken out of the window's table with the inverse and the
+ * batches that entered are added: work follows the keys of those batches,
+ * not the window's length. A filterFunc rebuilds the table without the
+ * keys it rejects. */
+static void emit_window_inverse(emitter *E, dag_node *n) {
+    /* the window's batches, and those that leave it by the next slide */
+    int64_t slots = (n->window_ms + n->slide_ms) / E->p->batch_ms;
+    const type *T = n->elem, *K = T->elems[0], *V = T->elems[1];
+    char tc[32], kc[32], vc[32], kk[16], vk[16];
+    snprintf(tc, sizeof tc, "%s", ty_c(T));
+    snprintf(kc, sizeof kc, "%s", ty_c(K));
+    snprintf(vc, sizeof vc, "%s", ty_c(V));
+    snprintf(kk, sizeof kk, "%s", tkey(K));
+    snprintf(vk, sizeof vk, "%s", tkey(V));
+    int id = n->id, f = sem_lambda(n->fn)->id, inv = sem_lambda(n->inv)->id;
+    long long W = (long long)slots, win = (long long)(n->window_ms / E->p->batch_ms);
+    emit(E, "/* node %d: reduceByKeyAndWindow(f, inv, %lld ms, %lld ms) */\n", id, (long long)n->window_ms,
+         (long long)n->slide_ms);
+    emit(E, "SR_MAP_DEFINE(WI%d, %s, %s, eq_%s)\n", id, kc, vc, kk);
+    emit(E, "typedef struct WI%d_part { WI%d map; sr_arena arena; int64_t index; } WI%d_part;\n", id, id, id);
+    emit(E, "static WI%d_part WI%d_ring[%lld]; /* each batch reduced per key */\n", id, id, W);
+    emit(E, "static WI%d_part WI%d_win[2]; /* the window's table: [WI%d_cur] */\n", id, id, id);
+    emit(E, "static int WI%d_cur;\nstatic int64_t WI%d_last; /* batch index of the last slide */\n", id, id);
+    emit(E, "static void wininv_%d_ingest(sr_batch *b) {\n", id);
+    emit(E, "    static bool ready;\n    sr_ctx *cx = b->driver;\n    bool added;\n");
+    emit(E, "    if (!ready) {\n");
+    emit(E, "        for (int i = 0; i < %lld; i++) { WI%d_init(&WI%d_ring[i].map); sr_arena_init(&WI%d_ring[i].arena); }\n", W, id, id, id);
+    emit(E, "        for (int i = 0; i < 2; i++) { WI%d_init(&WI%d_win[i].map); sr_arena_init(&WI%d_win[i].arena); }\n", id, id, id);
+    emit(E, "        ready = true;\n    }\n");
+    emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
+    emit(E, "    WI%d_part *s = &WI%d_ring[b->index %% %lld];\n", id, id, W);
+    emit(E, "    WI%d_clear(&s->map);\n    sr_arena_reset(&s->arena);\n    s->index = b->index;\n", id);
+    emit(E, "    for (int p = 0; p < in.nparts; p++)\n");
+    emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++) {\n");
+    emit(E, "            %s x = SR_SEQ_AT(%s, in.parts[p], i);\n", tc, tc);
+    emit(E, "            %s *v = WI%d_put(&s->map, x._1, hash_%s(x._1), &added);\n", vc, id, kk);
+    emit(E, "            if (added) { *WI%d_last_key(&s->map) = copy_%s(&s->arena, x._1); *v = copy_%s(&s->arena, x._2); continue; }\n", id, kk, vk);
+    emit(E, "            %s r = L%d(cx, *v, x._2);\n", vc, f);
+    emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+    emit(E, "            *v = copy_%s(&s->arena, r);\n        }\n}\n", vk);
+    emit_memo_begin(E, n);
+    emit(E, "    sr_ctx *cx = b->driver;\n    bool added;\n");
+    emit(E, "    WI%d_part *w = &WI%d_win[WI%d_cur];\n", id, id, id);
+    emit(E, "    int64_t last = WI%d_last, now = b->index;\n", id);
+    emit(E, "    /* batches that left the window since the last slide: take them out */\n");
+    emit(E, "    for (int64_t i = last - %lld + 1; i <= now - %lld && i <= last; i++) {\n", win, win);
+    emit(E, "        WI%d_part *s = &WI%d_ring[(i + %lld) %% %lld];\n", id, id, W, W);
+    emit(E, "        if (i < 1 || s->index != i) continue;\n");
+    emit(E, "        for (int64_t j = 0; j < s->map.len; j++) {\n");
+    emit(E, "            %s *v = WI%d_find(&w->map, s->map.ents[j].key, s->map.ents[j].hash);\n", vc, id);
+    emit(E, "            if (!v) continue;\n");
+    emit(E, "            %s r = L%d(cx, *v, s->map.ents[j].val);\n", vc, inv);
+    emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+    emit(E, "            *v = copy_%s(&w->arena, r);\n        }\n    }\n", vk);
+    emit(E, "    /* batches that entered: add them */\n");
+    emit(E, "    for (int64_t i = (last + 1 > now - %lld + 1 ? last + 1 : now - %lld + 1); i <= now; i++) {\n", win, win);
+    emit(E, "        WI%d_part *s = &WI%d_ring[(i + %lld) %% %lld];\n", id, id, W, W);
+    emit(E, "        if (i < 1 || s->index != i) continue;\n");
+    emit(E, "        for (int64_t j = 0; j < s->map.len; j++) {\n");
+    emit(E, "            %s *v = WI%d_put(&w->map, s->map.ents[j].key, s->map.ents[j].hash, &added);\n", vc, id);
+    emit(E, "            if (added) { *WI%d_last_key(&w->map) = copy_%s(&w->arena, s->map.ents[j].key); *v = copy_%s(&w->arena, s->map.ents[j].val); continue; }\n", id, kk, vk);
+    emit(E, "            %s r = L%d(cx, *v, s->map.ents[j].val);\n", vc, f);
+    emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+    emit(E, "            *v = copy_%s(&w->arena, r);\n        }\n    }\n", vk);
+    emit(E, "    WI%d_last = now;\n", id);
+    if (n->filter) {
+        emit(E, "    /* filterFunc: keys it rejects leave the window's table */\n");
+        emit(E, "    WI%d_part *keep = &WI%d_win[!WI%d_cur];\n", id, id, id);
+        emit(E, "    WI%d_clear(&keep->map);\n    sr_arena_reset(&keep->arena);\n", id);
+        emit(E, "    for (int64_t j = 0; j < w->map.len; j++) {\n");
+        emit(E, "        bool ok = L%d(cx, (%s){w->map.ents[j].key, w->map.ents[j].val});\n", sem_lambda(n->filter)->id, tc);
+        emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); ok = true; }\n");
+        emit(E, "        if (!ok) continue;\n");
+        emit(E, "        *WI%d_put(&keep->map, copy_%s(&keep->arena, w->map.ents[j].key), w->map.ents[j].hash, &added) =\n", id, kk);
+        emit(E, "            copy_%s(&keep->arena, w->map.ents[j].val);\n    }\n", vk);
+        emit(E, "    WI%d_cur = !WI%d_cur;\n    w = keep;\n", id, id);
+    }
+    emit(E, "    sr_seq out = {0};\n");
+    emit(E, "    sr_seq_reserve(b->driver->arena, &out, w->map.len ? w->map.len : 1, sizeof(%s));\n", tc);
+    emit(E, "    for (int64_t j = 0; j < w->map.len; j++)\n");
+    emit(E, "        SR_SEQ_AT(%s, out, out.len++) = (%s){w->map.ents[j].key, w->map.ents[j].val};\n", tc, tc);
+    emit_memo_end(E, n, "sr_rdd_of(b, out)");
+}
+
 static void emit_node(emitter *E, dag_node *n) {
     if (!n->materialized)
         return;
@@ -762,6 +884,12 @@ static void emit_node(emitter *E, dag_node *n) {
     case OP_GROUPBYKEY: case OP_JOIN: case OP_LEFTOUTERJOIN: case OP_RIGHTOUTERJOIN:
     case OP_FULLOUTERJOIN: case OP_COGROUP:
         emit_grouping(E, n);
+        return;
+    case OP_WINDOW:
+        emit_window(E, n);
+        return;
+    case OP_WINDOWINV:
+        emit_window_inverse(E, n);
         return;
     case OP_UNION:
         emit(E, "/* node %d: union */\n", n->id);
@@ -949,8 +1077,18 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
     for (int i = 0; i < p->nbroadcasts; i++)
         emit(&E, "    %s_snap = %s_live; /* lambdas see the value as the batch starts */\n",
              p->broadcasts[i]->cname, p->broadcasts[i]->cname);
-    for (int k = 0; k < p->noutputs; k++)
-        emit(&E, "    out_%d(b);\n", k);
+    for (int i = 0; i < p->dag.len; i++) /* windows take in every batch */
+        if (p->dag.nodes[i]->op == OP_WINDOW || p->dag.nodes[i]->op == OP_WINDOWINV)
+            emit(&E, "    win%s_%d_ingest(b);\n", p->dag.nodes[i]->op == OP_WINDOW ? "" : "inv",
+                 p->dag.nodes[i]->id);
+    for (int k = 0; k < p->noutputs; k++) {
+        int64_t slide = p->outputs[k]->slide_ms;
+        if (slide > p->batch_ms) /* a windowed stream has batches at multiples of its slide */
+            emit(&E, "    if (b->index * INT64_C(%lld) %% INT64_C(%lld) == 0)\n        out_%d(b);\n",
+                 (long long)p->batch_ms, (long long)slide, k);
+        else
+            emit(&E, "    out_%d(b);\n", k);
+    }
     emit(&E, "}\n\n");
     emit_init(&E);
     emit_program_table(&E);

@@ -70,6 +70,20 @@ out="$work/update_state_total.out"
 if [ "$(grep -cx '(a,2)' "$out")" -ge 2 ] && [ "$(grep -cx '(b,2)' "$out")" -ge 2 ] && grep -qx '(c,1)' "$out"; then ok
 else bad "update_state_total"; cat "$out" "$work/update_state_total.err"; fi
 
+# the windowed word count: 1 s batches make the 15 s window 3 batches long
+port=$(free_port)
+sed -e "s/9999/$port/" -e 's/Durations.seconds(5)/Durations.seconds(1)/g' -e 's/Durations.seconds(15)/Durations.seconds(3)/g' \
+    "$root/samples/window_wordcount.stream" > "$work/wwc.stream"
+"$streamc" "$work/wwc.stream" -o "$work/wwc"
+nc -N -l 127.0.0.1 "$port" < "$work/wc.txt" &
+pids+=($!)
+sleep 0.2
+(cd "$work" && timeout 30 ./wwc --batches 6 > wwc.out 2> wwc.err) || true
+# the words show up with their counts, and once the window has passed them
+# the inverse form still lists them with 0
+if grep -qx '(hello,2)' "$work/wwc.out" && grep -qx '(hello,0)' "$work/wwc.out"; then ok
+else bad "window_wordcount"; cat "$work/wwc.out" "$work/wwc.err"; fi
+
 # 3. the directory word count: files moved into the directory after start
 mkdir -p "$work/dir/data/streamingCopyFile"
 sed -e 's/Durations.seconds(5)/Durations.seconds(1)/' "$root/samples/dir_wordcount.stream" > "$work/dir/dwc.stream"
