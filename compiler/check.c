@@ -676,10 +676,22 @@ static const type *windowed(checker *C, ast *call, ast *sel, dag_node *in, const
         if (nargs(call) > (keyed ? 4 : 3))
             return error_at(C, call, "%s(f, window, slide%s) takes at most %d arguments", m,
                             keyed ? ", partitions" : "", keyed ? 4 : 3);
-        if (!(w = window_node(C, call, in, T, a1, a2)))
-            return ty_error();
-        n = new_node(C, keyed ? OP_REDUCEBYKEY : OP_REDUCE, T, call, w);
-        n->slide_ms = w->slide_ms;
+        if (keyed && in->slide_ms <= C->p->batch_ms) {
+            /* per-batch panes combined with Two-Stacks: per-slide work does
+             * not grow with the window's length */
+            int64_t wms, sms = C->p->batch_ms;
+            if (!window_duration(C, a1, "window duration", &wms) ||
+                (a2 && !window_duration(C, a2, "slide duration", &sms)))
+                return ty_error();
+            n = new_node(C, OP_WINDOWAGG, T, call, in);
+            n->window_ms = wms;
+            n->slide_ms = sms;
+        } else {
+            if (!(w = window_node(C, call, in, T, a1, a2)))
+                return ty_error();
+            n = new_node(C, keyed ? OP_REDUCEBYKEY : OP_REDUCE, T, call, w);
+            n->slide_ms = w->slide_ms;
+        }
         const type *v = keyed ? V : T;
         const type *ret = check_fn2(C, a0, v, v, FN_EXEC, n);
         if (!ty_assignable(v, ret) && !is_err(ret))

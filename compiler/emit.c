@@ -857,6 +857,84 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit_memo_end(E, n, "sr_rdd_of(b, out)");
 }
 
+/* reduceByKeyAndWindow(f, w, s) without an inverse, by Two-Stacks: every
+ * batch is reduced into a pane; the window is front[low] (the aggregate of
+ * panes low..fhi, one suffix aggregate per pane, rebuilt from the panes
+ * when the window's start passes fhi: once per window length) combined
+ * with back (the aggregate of the panes after fhi, grown as panes arrive).
+ * A slide costs the keys of those two aggregates, not the window's length. */
+static void emit_window_twostacks(emitter *E, dag_node *n) {
+    long long W = (long long)(n->window_ms / E->p->batch_ms), NP = W + 1;
+    const type *T = n->elem, *K = T->elems[0], *V = T->elems[1];
+    char tc[32], kc[32], vc[32], kk[16], vk[16];
+    snprintf(tc, sizeof tc, "%s", ty_c(T));
+    snprintf(kc, sizeof kc, "%s", ty_c(K));
+    snprintf(vc, sizeof vc, "%s", ty_c(V));
+    snprintf(kk, sizeof kk, "%s", tkey(K));
+    snprintf(vk, sizeof vk, "%s", tkey(V));
+    int id = n->id, f = sem_lambda(n->fn)->id;
+    emit(E, "/* node %d: reduceByKeyAndWindow(f, %lld ms, %lld ms) by Two-Stacks over per-batch panes */\n", id,
+         (long long)n->window_ms, (long long)n->slide_ms);
+    emit(E, "SR_MAP_DEFINE(TS%d, %s, %s, eq_%s)\n", id, kc, vc, kk);
+    emit(E, "typedef struct TS%d_tab { TS%d map; sr_arena arena; } TS%d_tab;\n", id, id, id);
+    emit(E, "static TS%d_tab TS%d_pane[%lld];  /* batch i's partials at [i %% %lld] */\n", id, id, NP, NP);
+    emit(E, "static TS%d_tab TS%d_front[%lld]; /* [i %% %lld]: aggregate of panes i..fhi */\n", id, id, NP, NP);
+    emit(E, "static TS%d_tab TS%d_back, TS%d_out; /* panes fhi+1..now; the window */\n", id, id, id);
+    emit(E, "static int64_t TS%d_flo = 1, TS%d_fhi = 0; /* front covers panes flo..fhi */\n", id, id);
+    /* merge helper: dst (+)= src with f */
+    emit(E, "static void TS%d_merge(sr_ctx *cx, TS%d_tab *dst, TS%d *src) {\n", id, id, id);
+    emit(E, "    bool added;\n");
+    emit(E, "    for (int64_t j = 0; j < src->len; j++) {\n");
+    emit(E, "        %s *v = TS%d_put(&dst->map, src->ents[j].key, src->ents[j].hash, &added);\n", vc, id);
+    emit(E, "        if (added) { *v = src->ents[j].val; continue; }\n");
+    emit(E, "        %s r = L%d(cx, *v, src->ents[j].val);\n", vc, f);
+    emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+    emit(E, "        *v = copy_%s(&dst->arena, r);\n    }\n}\n", vk);
+    emit(E, "static void TS%d_reset(TS%d_tab *t) { TS%d_clear(&t->map); sr_arena_reset(&t->arena); }\n", id, id, id);
+    emit(E, "static void win2_%d_ingest(sr_batch *b) {\n", id);
+    emit(E, "    static bool ready;\n    sr_ctx *cx = b->driver;\n    bool added;\n");
+    emit(E, "    if (!ready) {\n");
+    emit(E, "        for (int i = 0; i < %lld; i++) {\n", NP);
+    emit(E, "            TS%d_init(&TS%d_pane[i].map); sr_arena_init(&TS%d_pane[i].arena);\n", id, id, id);
+    emit(E, "            TS%d_init(&TS%d_front[i].map); sr_arena_init(&TS%d_front[i].arena);\n        }\n", id, id, id);
+    emit(E, "        TS%d_init(&TS%d_back.map); sr_arena_init(&TS%d_back.arena);\n", id, id, id);
+    emit(E, "        TS%d_init(&TS%d_out.map); sr_arena_init(&TS%d_out.arena);\n", id, id, id);
+    emit(E, "        ready = true;\n    }\n");
+    emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
+    emit(E, "    TS%d_tab *pane = &TS%d_pane[b->index %% %lld];\n", id, id, NP);
+    emit(E, "    TS%d_reset(pane);\n", id);
+    emit(E, "    for (int p = 0; p < in.nparts; p++)\n");
+    emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++) {\n");
+    emit(E, "            %s x = SR_SEQ_AT(%s, in.parts[p], i);\n", tc, tc);
+    emit(E, "            %s *v = TS%d_put(&pane->map, x._1, hash_%s(x._1), &added);\n", vc, id, kk);
+    emit(E, "            if (added) { *TS%d_last_key(&pane->map) = copy_%s(&pane->arena, x._1); *v = copy_%s(&pane->arena, x._2); continue; }\n", id, kk, vk);
+    emit(E, "            %s r = L%d(cx, *v, x._2);\n", vc, f);
+    emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+    emit(E, "            *v = copy_%s(&pane->arena, r);\n        }\n", vk);
+    emit(E, "    TS%d_merge(cx, &TS%d_back, &pane->map); /* push */\n}\n", id, id);
+    emit_memo_begin(E, n);
+    emit(E, "    sr_ctx *cx = b->driver;\n");
+    emit(E, "    int64_t now = b->index, low = now - %lld + 1 > 1 ? now - %lld + 1 : 1;\n", W, W);
+    emit(E, "    if (low > TS%d_fhi) {\n", id);
+    emit(E, "        /* flip: the front becomes the suffix aggregates of panes low..now */\n");
+    emit(E, "        for (int64_t i = now; i >= low; i--) {\n");
+    emit(E, "            TS%d_tab *s = &TS%d_front[i %% %lld];\n", id, id, NP);
+    emit(E, "            TS%d_reset(s);\n", id);
+    emit(E, "            if (i < now) TS%d_merge(cx, s, &TS%d_front[(i + 1) %% %lld].map);\n", id, id, NP);
+    emit(E, "            TS%d_merge(cx, s, &TS%d_pane[i %% %lld].map);\n        }\n", id, id, NP);
+    emit(E, "        TS%d_flo = low;\n        TS%d_fhi = now;\n        TS%d_reset(&TS%d_back);\n    }\n", id, id, id, id);
+    emit(E, "    /* the window: front[low] then back (older values first, as f sees them in Spark) */\n");
+    emit(E, "    TS%d_reset(&TS%d_out);\n", id, id);
+    emit(E, "    TS%d_merge(cx, &TS%d_out, &TS%d_front[low %% %lld].map);\n", id, id, id, NP);
+    emit(E, "    TS%d_merge(cx, &TS%d_out, &TS%d_back.map);\n", id, id, id);
+    emit(E, "    sr_seq out = {0};\n");
+    emit(E, "    sr_seq_reserve(b->driver->arena, &out, TS%d_out.map.len ? TS%d_out.map.len : 1, sizeof(%s));\n", id, id, tc);
+    emit(E, "    for (int64_t j = 0; j < TS%d_out.map.len; j++)\n", id);
+    emit(E, "        SR_SEQ_AT(%s, out, out.len++) = (%s){copy_%s(b->driver->arena, TS%d_out.map.ents[j].key),\n", tc, tc, kk, id);
+    emit(E, "                                          copy_%s(b->driver->arena, TS%d_out.map.ents[j].val)};\n", vk, id);
+    emit_memo_end(E, n, "sr_rdd_of(b, out)");
+}
+
 static void emit_node(emitter *E, dag_node *n) {
     if (!n->materialized)
         return;
@@ -890,6 +968,9 @@ static void emit_node(emitter *E, dag_node *n) {
         return;
     case OP_WINDOWINV:
         emit_window_inverse(E, n);
+        return;
+    case OP_WINDOWAGG:
+        emit_window_twostacks(E, n);
         return;
     case OP_UNION:
         emit(E, "/* node %d: union */\n", n->id);
@@ -1078,9 +1159,10 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
         emit(&E, "    %s_snap = %s_live; /* lambdas see the value as the batch starts */\n",
              p->broadcasts[i]->cname, p->broadcasts[i]->cname);
     for (int i = 0; i < p->dag.len; i++) /* windows take in every batch */
-        if (p->dag.nodes[i]->op == OP_WINDOW || p->dag.nodes[i]->op == OP_WINDOWINV)
-            emit(&E, "    win%s_%d_ingest(b);\n", p->dag.nodes[i]->op == OP_WINDOW ? "" : "inv",
-                 p->dag.nodes[i]->id);
+        if (p->dag.nodes[i]->op == OP_WINDOW || p->dag.nodes[i]->op == OP_WINDOWINV ||
+            p->dag.nodes[i]->op == OP_WINDOWAGG)
+            emit(&E, "    win%s_%d_ingest(b);\n", p->dag.nodes[i]->op == OP_WINDOW ? "" :
+                 p->dag.nodes[i]->op == OP_WINDOWINV ? "inv" : "2", p->dag.nodes[i]->id);
     for (int k = 0; k < p->noutputs; k++) {
         int64_t slide = p->outputs[k]->slide_ms;
         if (slide > p->batch_ms) /* a windowed stream has batches at multiples of its slide */

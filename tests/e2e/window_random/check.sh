@@ -5,6 +5,9 @@ for shape in 32 51 44; do
         t=${d##*-}
         test -d "out/inv$shape-$t"
         cmp <(cat "$d"/part-* | LC_ALL=C sort) <(cat "out/inv$shape-$t"/part-* | LC_ALL=C sort)
+        if [ "$shape" != 44 ]; then
+            cmp <(cat "$d"/part-* | LC_ALL=C sort) <(cat "out/recomp$shape-$t"/part-* | LC_ALL=C sort)
+        fi
         n=$((n + 1))
     done
 done
