@@ -655,6 +655,9 @@ static const type *windowed(checker *C, ast *call, ast *sel, dag_node *in, const
                            by_value ? ty_pair(T, ty_int()) : ty_int();
         n = new_node(C, group ? OP_GROUPBYKEY : by_value ? OP_COUNTBYVALUE : OP_COUNT, elem, call, w);
         n->slide_ms = w->slide_ms;
+        /* Spark counts windows by reducing with an inverse: nothing is
+         * output before the first element arrives, then 0 for empty windows */
+        n->count = !group && !by_value;
         return ty_dstream(elem);
     }
     if (!strcmp(m, "reduceByWindow") || !strcmp(m, "reduceByKeyAndWindow")) {

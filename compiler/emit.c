@@ -461,6 +461,11 @@ static void emit_count_or_reduce(emitter *E, dag_node *n) {
     if (count) {
         emit(E, "    int64_t total = 0;\n");
         emit(E, "    for (int t = 0; t < io.in.nparts; t++) total += io.acc[t];\n");
+        if (n->count) { /* countByWindow */
+            emit(E, "    static bool seen; /* has any element arrived yet? */\n");
+            emit(E, "    seen |= total > 0;\n");
+            emit(E, "    if (seen)\n    ");
+        }
         emit(E, "    *(int64_t *)sr_seq_push(b->driver->arena, &out.parts[0], sizeof(int64_t)) = total;\n");
     } else {
         lambda_info *li = sem_lambda(n->fn);
