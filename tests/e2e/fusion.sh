@@ -17,11 +17,13 @@ cases=("$@")
 if [ ${#cases[@]} -eq 0 ]; then
     for d in "$root"/tests/e2e/*/; do cases+=("$(basename "$d")"); done
 fi
-for name in "${cases[@]}"; do
-    src="$root/tests/e2e/$name"
+# One case; writes NAME.result (pass, fail or skip) and NAME.report.
+one() {
+    local name=$1 src=$root/tests/e2e/$1 args ok=0 v dir flag f u
+    exec > "$work/$name.report" 2>&1
+    echo fail > "$work/$name.result"
     args="--clock manual --batches 3"
     [ -f "$src/args" ] && args=$(cat "$src/args")
-    ok=0
     for v in fused unfused; do
         dir="$work/$name.$v"
         cp -r "$src" "$dir"
@@ -40,22 +42,38 @@ for name in "${cases[@]}"; do
     done
     f="$work/$name.fused" u="$work/$name.unfused"
     if [ $ok -eq 0 ]; then
-        echo "SKIP $name: does not compile"; skip=$((skip + 1)); continue
+        echo "SKIP $name: does not compile"; echo skip > "$work/$name.result"; return 0
     fi
     if [ $ok -eq 1 ]; then
         echo "FAIL $name: compiles only one way"
         for v in fused unfused; do sed "s/^/    $v: /" "$work/$name.$v/compile.log" | head -8; done
-        fail=$((fail + 1)); continue
+        return 0
     fi
     if ! diff -u --label fused --label -fno-fuse "$f/out.n" "$u/out.n" > "$work/$name.diff"; then
         echo "FAIL $name: -fno-fuse output differs"; sed 's/^/    /' "$work/$name.diff" | head -30
-        fail=$((fail + 1)); continue
+        return 0
     fi
     if [ -f "$src/check.sh" ] && ! (cd "$u" && bash -x "$src/check.sh" > check.log 2>&1); then
         echo "FAIL $name: check.sh with -fno-fuse"; sed 's/^/    /' "$u/check.log" | head -20
-        fail=$((fail + 1)); continue
+        return 0
     fi
-    pass=$((pass + 1))
+    echo pass > "$work/$name.result"
+}
+# two cases at a time (each compiles twice, then runs twice)
+running=0
+for name in "${cases[@]}"; do
+    if [ $running -ge 2 ]; then wait -n || true; running=$((running - 1)); fi
+    one "$name" &
+    running=$((running + 1))
+done
+wait
+for name in "${cases[@]}"; do
+    cat "$work/$name.report" 2>/dev/null || true
+    case $(cat "$work/$name.result" 2>/dev/null) in
+    pass) pass=$((pass + 1)) ;;
+    skip) skip=$((skip + 1)) ;;
+    *)    fail=$((fail + 1)) ;;
+    esac
 done
 echo "fusion: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
