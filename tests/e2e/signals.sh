@@ -16,9 +16,12 @@
 #
 # The peer is `nc -N -l 127.0.0.1 PORT` on a free port, fed through a fifo.
 # Usage: tests/e2e/signals.sh            Prints "signals: N passed, M failed".
+#        STREAMC=DIR/streamc STREAMC_RUNTIME=RTDIR STREAMC_CFLAGS="-O1 -fsanitize=..."
+#        runs it on other builds (a sanitizer's report on stderr fails it).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc="$root/build/streamc"
+streamc=${STREAMC:-$root/build/streamc}   # STREAMC, STREAMC_CFLAGS: e.g. a sanitizer build
+ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -32,7 +35,10 @@ trap cleanup EXIT
 cd "$work"
 
 pass=0 fail=0
-ok()   { echo "ok   $1"; pass=$((pass + 1)); }
+ok() {  # a sanitizer's report on the program's stderr turns it into a failure
+    if grep -qE 'runtime error:|ERROR: [A-Za-z]+Sanitizer' err 2>/dev/null; then bad "$1, but with a sanitizer report"; return 0; fi
+    echo "ok   $1"; pass=$((pass + 1))
+}
 bad()  { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && sed 's/^/    stderr: /' err | tail -8; return 0; }
 note() { echo "     note: $*"; }
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
@@ -68,7 +74,7 @@ $extra
 val lines = ssc.socketTextStream("127.0.0.1", $port)
 lines.map(l => "got " + l).print()
 EOF
-    "$streamc" "$name.stream" -o "$name" > "$name.log" 2>&1 || { cat "$name.log"; exit 1; }
+    "$streamc" "${ccflags[@]}" "$name.stream" -o "$name" > "$name.log" 2>&1 || { cat "$name.log"; exit 1; }
 }
 
 # start_peer / start_prog NAME: a listening nc fed by fifo fd 3; the program.
@@ -172,7 +178,7 @@ batch 1s
 master "local[2]"
 ssc.queueStream("input").saveAsTextFiles("saved/p", "txt")
 EOF
-"$streamc" save.stream -o save > save.log 2>&1 || { cat save.log; exit 1; }
+"$streamc" "${ccflags[@]}" save.stream -o save > save.log 2>&1 || { cat save.log; exit 1; }
 
 # check_dirs LABEL: every saved/p-*.txt is complete; prints the hidden leftovers.
 check_dirs() {
