@@ -305,6 +305,7 @@ static void emit_stage_comment(emitter *E, dag_node *n, const step *steps, int n
 static void emit_task_loop(emitter *E, const char *in_expr, const type *in_t, const step *steps,
                            int nsteps, sink_fn sink, void *arg) {
     emitln(E, "sr_seq in = %s;", in_expr);
+    emit_step_locals(E, steps, nsteps);
     emitln(E, "for (int64_t i = 0; i < in.len; i++) {");
     E->indent++;
     emitln(E, "%s x SR_UNUSED = SR_SEQ_AT(%s, in, i);", ty_c(in_t), ty_c(in_t));

@@ -75,6 +75,8 @@ void emit_steps(emitter *E, const step *steps, int n, const char *var, const typ
  * in scope), append what a grouping operator yields to sr_seq *`out`. */
 void emit_group_output(emitter *E, op_kind op, const type *T, const type *V, const type *W,
                        const char *out);
+/* Declarations the steps' loop needs before it starts (reused buffers). */
+void emit_step_locals(emitter *E, const step *steps, int n);
 /* The step of a narrow DAG node. */
 step step_of(const dag_node *n);
 /* RDD operations in driver code (R_*): a helper function plus its call. */

@@ -37,6 +37,13 @@ static ast *split_of_param(ast *fn) {
     return sep->kind == AST_STRING ? sep : NULL;
 }
 
+void emit_step_locals(emitter *E, const step *steps, int n) {
+    for (int i = 0; i < n; i++)
+        if (steps[i].op == OP_FLATMAP && split_of_param(steps[i].fn))
+            emitln(E, "sr_seq _split%d = {0}; /* reused by every record of the loop */",
+                   sem_lambda(steps[i].fn)->id);
+}
+
 step step_of(const dag_node *n) {
     step s = { n->op, n->fn, n->in[0]->elem, n->elem };
     return s;
@@ -98,8 +105,7 @@ void emit_steps(emitter *E, const step *steps, int n, const char *var, const typ
         if (sep) {
             /* x.split(lit) consumed right here: split into a reused buffer */
             char *lit = lower_expr(E, sep);
-            emitln(E, "static __thread sr_seq %s_buf; /* reused by every record */", y);
-            emitln(E, "sr_seq %s = sr_str_split_scratch(cx, %s, %s, &%s_buf);", y, var, lit, y);
+            emitln(E, "sr_seq %s = sr_str_split_scratch(cx, %s, %s, &_split%d);", y, var, lit, id);
             free(lit);
         } else {
             emitln(E, "%s %s = L%d(cx, %s);", ty_c(li->ret), y, id, var);
@@ -256,6 +262,7 @@ char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
         emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
         emitln(E, "    sr_rdd out = sr_rdd_new(cx->batch, in.nparts);");
         E->indent++;
+        emit_step_locals(E, &s, 1);
         rdd_loop_begin(E, T, "x");
         emitln(E, "sr_seq *dst = &out.parts[_p];");
         emit_steps(E, &s, 1, "x", T, sink_push, "dst");

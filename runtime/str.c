@@ -691,8 +691,8 @@ sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str pat, sr_seq *scratch) {
         if (i < len && p[i] != c)
             continue;
         if (SR_UNLIKELY(k == scratch->cap)) {
-            scratch->cap = scratch->cap ? scratch->cap * 2 : 64;
-            scratch->ptr = sr_xrealloc(scratch->ptr, (size_t)scratch->cap * sizeof(sr_str));
+            scratch->len = k;
+            sr_seq_reserve(cx->arena, scratch, k < 32 ? 64 : k * 2, sizeof(sr_str));
             out = scratch->ptr;
         }
         out[k].ptr = p + start;

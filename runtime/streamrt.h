@@ -195,8 +195,9 @@ double sr_str_to_double(sr_ctx *cx, sr_str s, int site);
  * "" splits to [""]. Elements are views into s. */
 sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str sep);
 /* The same, for a result consumed before the next call (a fused flatMap):
- * the elements go into *scratch, a malloc'd buffer the caller keeps and
- * reuses, so splitting allocates nothing per record. */
+ * the elements go into *scratch, a buffer in cx->arena that the caller keeps
+ * for the rest of the batch and reuses, so splitting allocates nothing per
+ * record once the buffer is big enough. */
 sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str sep, sr_seq *scratch);
 sr_str sr_str_trim(sr_str s);                       /* view */
 sr_str sr_str_lower(sr_ctx *cx, sr_str s);          /* ASCII case mapping */
