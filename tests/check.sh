@@ -14,6 +14,8 @@ run bash tests/diag/run.sh
 run bash tests/cli/run.sh
 run bash tests/e2e/run.sh
 run bash tests/e2e/fusion.sh
+run bash tests/e2e/signals.sh
 run bash tests/samples/run.sh
+run bash tests/sanitize.sh
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
