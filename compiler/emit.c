@@ -777,6 +777,28 @@ static void emit_window(emitter *E, dag_node *n) {
     emit_memo_end(E, n, "r");
 }
 
+/* The loop that reduces batch `in` (pairs) with the node's function into
+ * the table PREFIX<id> of the pane struct `pane` (map + arena), keys and
+ * values copied into the pane's arena. `added` and `cx` are in scope. */
+static void emit_pane_reduce(emitter *E, dag_node *n, const char *prefix, const char *pane) {
+    const type *T = n->elem;
+    char tc[32], vc[32], kk[16], vk[16];
+    snprintf(tc, sizeof tc, "%s", ty_c(T));
+    snprintf(vc, sizeof vc, "%s", ty_c(T->elems[1]));
+    snprintf(kk, sizeof kk, "%s", tkey(T->elems[0]));
+    snprintf(vk, sizeof vk, "%s", tkey(T->elems[1]));
+    int id = n->id, f = sem_lambda(n->fn)->id;
+    emit(E, "    for (int p = 0; p < in.nparts; p++)\n");
+    emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++) {\n");
+    emit(E, "            %s x = SR_SEQ_AT(%s, in.parts[p], i);\n", tc, tc);
+    emit(E, "            %s *v = %s%d_put(&%s->map, x._1, hash_%s(x._1), &added);\n", vc, prefix, id, pane, kk);
+    emit(E, "            if (added) { *%s%d_last_key(&%s->map) = copy_%s(&%s->arena, x._1); *v = copy_%s(&%s->arena, x._2); continue; }\n",
+         prefix, id, pane, kk, pane, vk, pane);
+    emit(E, "            %s r = L%d(cx, *v, x._2);\n", vc, f);
+    emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+    emit(E, "            *v = copy_%s(&%s->arena, r);\n        }\n", vk, pane);
+}
+
 /* reduceByKeyAndWindow with an inverse: every batch is reduced into its
  * slot of a ring (per-key partials); at each slide the batches that left
  * the window are taken out of the window's table with the inverse and the
@@ -811,14 +833,8 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
     emit(E, "    WI%d_part *s = &WI%d_ring[b->index %% %lld];\n", id, id, W);
     emit(E, "    WI%d_clear(&s->map);\n    sr_arena_reset(&s->arena);\n    s->index = b->index;\n", id);
-    emit(E, "    for (int p = 0; p < in.nparts; p++)\n");
-    emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++) {\n");
-    emit(E, "            %s x = SR_SEQ_AT(%s, in.parts[p], i);\n", tc, tc);
-    emit(E, "            %s *v = WI%d_put(&s->map, x._1, hash_%s(x._1), &added);\n", vc, id, kk);
-    emit(E, "            if (added) { *WI%d_last_key(&s->map) = copy_%s(&s->arena, x._1); *v = copy_%s(&s->arena, x._2); continue; }\n", id, kk, vk);
-    emit(E, "            %s r = L%d(cx, *v, x._2);\n", vc, f);
-    emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
-    emit(E, "            *v = copy_%s(&s->arena, r);\n        }\n}\n", vk);
+    emit_pane_reduce(E, n, "WI", "s");
+    emit(E, "}\n");
     emit_memo_begin(E, n);
     emit(E, "    sr_ctx *cx = b->driver;\n    bool added;\n");
     emit(E, "    WI%d_part *w = &WI%d_win[WI%d_cur];\n", id, id, id);
@@ -909,14 +925,7 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
     emit(E, "    TS%d_tab *pane = &TS%d_pane[b->index %% %lld];\n", id, id, NP);
     emit(E, "    TS%d_reset(pane);\n", id);
-    emit(E, "    for (int p = 0; p < in.nparts; p++)\n");
-    emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++) {\n");
-    emit(E, "            %s x = SR_SEQ_AT(%s, in.parts[p], i);\n", tc, tc);
-    emit(E, "            %s *v = TS%d_put(&pane->map, x._1, hash_%s(x._1), &added);\n", vc, id, kk);
-    emit(E, "            if (added) { *TS%d_last_key(&pane->map) = copy_%s(&pane->arena, x._1); *v = copy_%s(&pane->arena, x._2); continue; }\n", id, kk, vk);
-    emit(E, "            %s r = L%d(cx, *v, x._2);\n", vc, f);
-    emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
-    emit(E, "            *v = copy_%s(&pane->arena, r);\n        }\n", vk);
+    emit_pane_reduce(E, n, "TS", "pane");
     emit(E, "    TS%d_merge(cx, &TS%d_back, &pane->map); /* push */\n}\n", id, id);
     emit_memo_begin(E, n);
     emit(E, "    sr_ctx *cx = b->driver;\n");
