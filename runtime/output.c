@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -171,6 +172,42 @@ static void save_error(sr_saver *s, const char *what, const char *path) {
         sr_log(SR_LOG_ERROR, "saveAsTextFiles: cannot %s %s: %s", what, path, strerror(e));
 }
 
+/* Remove the temporary directories `.<name>.tmp-<pid>` that runs killed
+ * before their rename left in `parent` (their pid no longer runs). Done the
+ * first time this process saves into `parent`, so a long run does not list
+ * its output directory every batch. */
+static void remove_stale_temps(const char *parent) {
+    static char done[16][PATH_MAX];
+    static int ndone;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < ndone; i++)
+        if (strcmp(done[i], parent) == 0) {
+            pthread_mutex_unlock(&lock);
+            return;
+        }
+    if (ndone < 16)
+        snprintf(done[ndone++], PATH_MAX, "%s", parent);
+    pthread_mutex_unlock(&lock);
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *tag = e->d_name[0] == '.' ? strstr(e->d_name, ".tmp-") : NULL;
+        if (!tag)
+            continue;
+        char *end;
+        long pid = strtol(tag + 5, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[PATH_MAX + NAME_MAX + 2];
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        remove_tree(path);
+    }
+    closedir(d);
+}
+
 /* Never NULL: on error the saver is marked failed (the error is logged) and
  * the later calls do nothing; sr_save_commit then returns -1. */
 sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix) {
@@ -209,6 +246,7 @@ sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix) {
     }
     snprintf(s->tmp, sizeof s->tmp, "%s/.%s.tmp-%ld", s->parent, s->name, (long)getpid());
     remove_tree(s->tmp); /* left over by a killed run with our pid */
+    remove_stale_temps(s->parent);
     if (mkdir(s->tmp, 0777) != 0) {
         save_error(s, "create directory", s->tmp);
         return s;
