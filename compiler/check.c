@@ -629,7 +629,22 @@ static const type *window_inverse(checker *C, ast *call, dag_node *in, const typ
     return ty_dstream(T);
 }
 
-/* The windowed operators that are a window followed by a batch operator. */
+/* A node of an incremental window reduce (OP_WINDOWINV; callers may change
+ * the op) of mode `mode` with durations w and s. */
+static dag_node *incremental_window(checker *C, ast *call, dag_node *in, const type *elem, ast *w,
+                                    ast *s, int mode) {
+    int64_t wms, sms = C->p->batch_ms;
+    if (!window_duration(C, w, "window duration", &wms) || (s && !window_duration(C, s, "slide duration", &sms)))
+        return NULL;
+    dag_node *n = new_node(C, OP_WINDOWINV, elem, call, in);
+    n->window_ms = wms;
+    n->slide_ms = sms;
+    n->wmode = mode;
+    C->p->stateful = true;
+    return n;
+}
+
+/* The windowed operators. */
 static const type *windowed(checker *C, ast *call, ast *sel, dag_node *in, const type *T) {
     const char *m = sel->name;
     ast *a0 = arg(call, 0), *a1 = arg(call, 1), *a2 = arg(call, 2);
@@ -647,6 +662,14 @@ static const type *windowed(checker *C, ast *call, ast *sel, dag_node *in, const
         bool group = m[0] == 'g', by_value = !strcmp(m, "countByValueAndWindow");
         if (group && !pair_parts(C, call, T, m, &K, &V))
             return ty_error();
+        if (!group && in->slide_ms <= C->p->batch_ms) {
+            /* counted incrementally, as Spark does (a reduce with an inverse) */
+            n = incremental_window(C, call, in, by_value ? ty_pair(T, ty_int()) : ty_int(), a0, a1,
+                                   by_value ? WM_BY_VALUE : WM_COUNT);
+            if (a2)
+                check_expr(C, a2, ty_int());
+            return n ? ty_dstream(n->elem) : ty_error();
+        }
         if (!(w = window_node(C, call, in, T, a0, a1)))
             return ty_error();
         if (a2)
@@ -672,23 +695,34 @@ static const type *windowed(checker *C, ast *call, ast *sel, dag_node *in, const
         bool inverse = maybe_inv && (maybe_inv->kind == AST_LAMBDA || has_placeholder(maybe_inv) ||
                                      (maybe_inv->kind == AST_BLOCK && maybe_inv->list.len == 1 &&
                                       maybe_inv->list.items[0]->kind == AST_LAMBDA));
-        if (inverse && !keyed)
-            return error_at(C, a1, "reduceByWindow with an inverse function is not supported yet; use it without the inverse");
+        if (inverse && !keyed) {
+            if (!need_args(C, call, m, 4, 4))
+                return ty_error();
+            n = incremental_window(C, call, in, T, arg(call, 2), arg(call, 3), WM_SINGLE);
+            if (!n)
+                return ty_error();
+            n->op = OP_WINDOWINV;
+            const type *r = check_fn2(C, a0, T, T, FN_EXEC, n);
+            if (!ty_assignable(T, r) && !is_err(r))
+                error_at(C, a0, "reduceByWindow's function must return %s, not %s", ty_name(T), ty_name(r));
+            r = check_fn2(C, a1, T, T, FN_EXEC, n);
+            if (!ty_assignable(T, r) && !is_err(r))
+                error_at(C, a1, "the inverse function must return %s, not %s", ty_name(T), ty_name(r));
+            n->fn = a0;
+            n->inv = a1;
+            return ty_dstream(T);
+        }
         if (inverse)
             return window_inverse(C, call, in, T, K, V);
         if (nargs(call) > (keyed ? 4 : 3))
             return error_at(C, call, "%s(f, window, slide%s) takes at most %d arguments", m,
                             keyed ? ", partitions" : "", keyed ? 4 : 3);
-        if (keyed && in->slide_ms <= C->p->batch_ms) {
+        if (in->slide_ms <= C->p->batch_ms) {
             /* per-batch panes combined with Two-Stacks: per-slide work does
              * not grow with the window's length */
-            int64_t wms, sms = C->p->batch_ms;
-            if (!window_duration(C, a1, "window duration", &wms) ||
-                (a2 && !window_duration(C, a2, "slide duration", &sms)))
+            if (!(n = incremental_window(C, call, in, T, a1, a2, keyed ? WM_PAIRS : WM_SINGLE)))
                 return ty_error();
-            n = new_node(C, OP_WINDOWAGG, T, call, in);
-            n->window_ms = wms;
-            n->slide_ms = sms;
+            n->op = OP_WINDOWAGG;
         } else {
             if (!(w = window_node(C, call, in, T, a1, a2)))
                 return ty_error();

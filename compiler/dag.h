@@ -48,10 +48,20 @@ struct dag_node {
     int source;           /* index of the source (SOURCE_*) */
     struct binding *initial; /* updateStateByKey: the initial state RDD (a top-level value) */
     int64_t window_ms;    /* window: its length */
+    int wmode;            /* window reduces: WM_* below */
     int64_t slide_ms;     /* batches of this node exist at multiples of this (0: every batch) */
     /* planning (fuse.c) */
     int nconsumers;
     bool materialized;    /* computed into an sr_rdd each batch */
+};
+
+/* What the incremental window reduces (reduceByKeyAndWindow and friends)
+ * read and write. */
+enum {
+    WM_PAIRS,    /* (K, V) in, (K, V) out, the node's functions */
+    WM_BY_VALUE, /* countByValueAndWindow: x in, (x, count) out, zero counts dropped */
+    WM_SINGLE,   /* reduceByWindow: x in, the window's one value out */
+    WM_COUNT,    /* countByWindow: x in, the window's element count out */
 };
 
 typedef struct dag {

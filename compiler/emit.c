@@ -777,26 +777,69 @@ static void emit_window(emitter *E, dag_node *n) {
     emit_memo_end(E, n, "r");
 }
 
-/* The loop that reduces batch `in` (pairs) with the node's function into
- * the table PREFIX<id> of the pane struct `pane` (map + arena), keys and
- * values copied into the pane's arena. `added` and `cx` are in scope. */
-static void emit_pane_reduce(emitter *E, dag_node *n, const char *prefix, const char *pane) {
-    const type *T = n->elem;
-    char tc[32], vc[32], kk[16], vk[16];
-    snprintf(tc, sizeof tc, "%s", ty_c(T));
-    snprintf(vc, sizeof vc, "%s", ty_c(T->elems[1]));
-    snprintf(kk, sizeof kk, "%s", tkey(T->elems[0]));
-    snprintf(vk, sizeof vk, "%s", tkey(T->elems[1]));
-    int id = n->id, f = sem_lambda(n->fn)->id;
+/* The shape of an incremental window reduce (see WM_* in dag.h): the key
+ * and value types it keeps, how an input element x gives them, how two
+ * values combine and uncombine, and what an output element is. */
+typedef struct wshape {
+    const type *K, *V, *in;
+    char kc[32], vc[32], kk[16], vk[16], tc[32], xc[32];
+    int f, inv;          /* lambda ids; -1: built-in + and - (counts) */
+    const char *key, *val; /* printf formats of the key and value of x */
+    bool single;         /* output the value alone */
+} wshape;
+
+static wshape shape_of(dag_node *n) {
+    wshape w = { 0 };
+    w.in = n->in[0]->elem;
+    switch (n->wmode) {
+    case WM_BY_VALUE: w.K = w.in; w.V = ty_int(); w.key = "%s"; w.val = "INT64_C(1)"; break;
+    case WM_SINGLE: w.K = ty_int(); w.V = n->elem; w.key = "INT64_C(0)"; w.val = "%s"; w.single = true; break;
+    case WM_COUNT: w.K = ty_int(); w.V = ty_int(); w.key = "INT64_C(0)"; w.val = "INT64_C(1)"; w.single = true; break;
+    default: w.K = n->elem->elems[0]; w.V = n->elem->elems[1]; w.key = "%s._1"; w.val = "%s._2"; break;
+    }
+    snprintf(w.kc, sizeof w.kc, "%s", ty_c(w.K));
+    snprintf(w.vc, sizeof w.vc, "%s", ty_c(w.V));
+    snprintf(w.kk, sizeof w.kk, "%s", tkey(w.K));
+    snprintf(w.vk, sizeof w.vk, "%s", tkey(w.V));
+    snprintf(w.tc, sizeof w.tc, "%s", ty_c(n->elem));
+    snprintf(w.xc, sizeof w.xc, "%s", ty_c(w.in));
+    w.f = n->fn ? sem_lambda(n->fn)->id : -1;
+    w.inv = n->inv ? sem_lambda(n->inv)->id : -1;
+    return w;
+}
+
+/* a (+) b, or a (-) b with `inverse` */
+static char *w_combine(const wshape *w, const char *a, const char *b, bool inverse) {
+    int fn = inverse ? w->inv : w->f;
+    if (fn < 0)
+        return xasprintf("%s(%s, %s)", inverse ? "sr_sub" : "sr_add", a, b);
+    return xasprintf("L%d(cx, %s, %s)", fn, a, b);
+}
+
+/* the output element for key k and value v */
+static char *w_out(const wshape *w, const char *k, const char *v) {
+    return w->single ? xstrdup(v) : xasprintf("(%s){%s, %s}", w->tc, k, v);
+}
+
+/* The loop that reduces batch `in` into the table PREFIX<id> of the pane
+ * struct `pane` (map + arena), keys and values copied into the pane's
+ * arena. `added` and `cx` are in scope. */
+static void emit_pane_reduce(emitter *E, dag_node *n, const wshape *w, const char *prefix, const char *pane) {
+    int id = n->id;
+    char *key = xasprintf(w->key, "x"), *val = xasprintf(w->val, "x");
+    char *comb = w_combine(w, "*v", val, false);
     emit(E, "    for (int p = 0; p < in.nparts; p++)\n");
     emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++) {\n");
-    emit(E, "            %s x = SR_SEQ_AT(%s, in.parts[p], i);\n", tc, tc);
-    emit(E, "            %s *v = %s%d_put(&%s->map, x._1, hash_%s(x._1), &added);\n", vc, prefix, id, pane, kk);
-    emit(E, "            if (added) { *%s%d_last_key(&%s->map) = copy_%s(&%s->arena, x._1); *v = copy_%s(&%s->arena, x._2); continue; }\n",
-         prefix, id, pane, kk, pane, vk, pane);
-    emit(E, "            %s r = L%d(cx, *v, x._2);\n", vc, f);
+    emit(E, "            %s x SR_UNUSED = SR_SEQ_AT(%s, in.parts[p], i);\n", w->xc, w->xc);
+    emit(E, "            %s *v = %s%d_put(&%s->map, %s, hash_%s(%s), &added);\n", w->vc, prefix, id, pane, key, w->kk, key);
+    emit(E, "            if (added) { *%s%d_last_key(&%s->map) = copy_%s(&%s->arena, %s); *v = copy_%s(&%s->arena, %s); continue; }\n",
+         prefix, id, pane, w->kk, pane, key, w->vk, pane, val);
+    emit(E, "            %s r = %s;\n", w->vc, comb);
     emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
-    emit(E, "            *v = copy_%s(&%s->arena, r);\n        }\n", vk, pane);
+    emit(E, "            *v = copy_%s(&%s->arena, r);\n        }\n", w->vk, pane);
+    free(key);
+    free(val);
+    free(comb);
 }
 
 /* reduceByKeyAndWindow with an inverse: every batch is reduced into its
@@ -808,14 +851,12 @@ static void emit_pane_reduce(emitter *E, dag_node *n, const char *prefix, const 
 static void emit_window_inverse(emitter *E, dag_node *n) {
     /* the window's batches, and those that leave it by the next slide */
     int64_t slots = (n->window_ms + n->slide_ms) / E->p->batch_ms;
-    const type *T = n->elem, *K = T->elems[0], *V = T->elems[1];
-    char tc[32], kc[32], vc[32], kk[16], vk[16];
-    snprintf(tc, sizeof tc, "%s", ty_c(T));
-    snprintf(kc, sizeof kc, "%s", ty_c(K));
-    snprintf(vc, sizeof vc, "%s", ty_c(V));
-    snprintf(kk, sizeof kk, "%s", tkey(K));
-    snprintf(vk, sizeof vk, "%s", tkey(V));
-    int id = n->id, f = sem_lambda(n->fn)->id, inv = sem_lambda(n->inv)->id;
+    wshape ws = shape_of(n);
+    const char *tc = ws.tc, *kc = ws.kc, *vc = ws.vc, *kk = ws.kk, *vk = ws.vk;
+    int id = n->id;
+    char *uncomb = w_combine(&ws, "*v", "s->map.ents[j].val", true);
+    char *comb = w_combine(&ws, "*v", "s->map.ents[j].val", false);
+    char *out = w_out(&ws, "w->map.ents[j].key", "w->map.ents[j].val");
     long long W = (long long)slots, win = (long long)(n->window_ms / E->p->batch_ms);
     emit(E, "/* node %d: reduceByKeyAndWindow(f, inv, %lld ms, %lld ms) */\n", id, (long long)n->window_ms,
          (long long)n->slide_ms);
@@ -833,7 +874,7 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
     emit(E, "    WI%d_part *s = &WI%d_ring[b->index %% %lld];\n", id, id, W);
     emit(E, "    WI%d_clear(&s->map);\n    sr_arena_reset(&s->arena);\n    s->index = b->index;\n", id);
-    emit_pane_reduce(E, n, "WI", "s");
+    emit_pane_reduce(E, n, &ws, "WI", "s");
     emit(E, "}\n");
     emit_memo_begin(E, n);
     emit(E, "    sr_ctx *cx = b->driver;\n    bool added;\n");
@@ -846,7 +887,7 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "        for (int64_t j = 0; j < s->map.len; j++) {\n");
     emit(E, "            %s *v = WI%d_find(&w->map, s->map.ents[j].key, s->map.ents[j].hash);\n", vc, id);
     emit(E, "            if (!v) continue;\n");
-    emit(E, "            %s r = L%d(cx, *v, s->map.ents[j].val);\n", vc, inv);
+    emit(E, "            %s r = %s;\n", vc, uncomb);
     emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
     emit(E, "            *v = copy_%s(&w->arena, r);\n        }\n    }\n", vk);
     emit(E, "    /* batches that entered: add them */\n");
@@ -856,16 +897,19 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "        for (int64_t j = 0; j < s->map.len; j++) {\n");
     emit(E, "            %s *v = WI%d_put(&w->map, s->map.ents[j].key, s->map.ents[j].hash, &added);\n", vc, id);
     emit(E, "            if (added) { *WI%d_last_key(&w->map) = copy_%s(&w->arena, s->map.ents[j].key); *v = copy_%s(&w->arena, s->map.ents[j].val); continue; }\n", id, kk, vk);
-    emit(E, "            %s r = L%d(cx, *v, s->map.ents[j].val);\n", vc, f);
+    emit(E, "            %s r = %s;\n", vc, comb);
     emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
     emit(E, "            *v = copy_%s(&w->arena, r);\n        }\n    }\n", vk);
     emit(E, "    WI%d_last = now;\n", id);
-    if (n->filter) {
+    if (n->filter || n->wmode == WM_BY_VALUE) {
         emit(E, "    /* filterFunc: keys it rejects leave the window's table */\n");
         emit(E, "    WI%d_part *keep = &WI%d_win[!WI%d_cur];\n", id, id, id);
         emit(E, "    WI%d_clear(&keep->map);\n    sr_arena_reset(&keep->arena);\n", id);
         emit(E, "    for (int64_t j = 0; j < w->map.len; j++) {\n");
-        emit(E, "        bool ok = L%d(cx, (%s){w->map.ents[j].key, w->map.ents[j].val});\n", sem_lambda(n->filter)->id, tc);
+        if (n->filter)
+            emit(E, "        bool ok = L%d(cx, (%s){w->map.ents[j].key, w->map.ents[j].val});\n", sem_lambda(n->filter)->id, tc);
+        else /* countByValueAndWindow drops values whose count fell to 0 */
+            emit(E, "        bool ok = w->map.ents[j].val != 0;\n");
         emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); ok = true; }\n");
         emit(E, "        if (!ok) continue;\n");
         emit(E, "        *WI%d_put(&keep->map, copy_%s(&keep->arena, w->map.ents[j].key), w->map.ents[j].hash, &added) =\n", id, kk);
@@ -875,8 +919,11 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "    sr_seq out = {0};\n");
     emit(E, "    sr_seq_reserve(b->driver->arena, &out, w->map.len ? w->map.len : 1, sizeof(%s));\n", tc);
     emit(E, "    for (int64_t j = 0; j < w->map.len; j++)\n");
-    emit(E, "        SR_SEQ_AT(%s, out, out.len++) = (%s){w->map.ents[j].key, w->map.ents[j].val};\n", tc, tc);
+    emit(E, "        SR_SEQ_AT(%s, out, out.len++) = %s;\n", tc, out);
     emit_memo_end(E, n, "sr_rdd_of(b, out)");
+    free(uncomb);
+    free(comb);
+    free(out);
 }
 
 /* reduceByKeyAndWindow(f, w, s) without an inverse, by Two-Stacks: every
@@ -887,14 +934,11 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
  * A slide costs the keys of those two aggregates, not the window's length. */
 static void emit_window_twostacks(emitter *E, dag_node *n) {
     long long W = (long long)(n->window_ms / E->p->batch_ms), NP = W + 1;
-    const type *T = n->elem, *K = T->elems[0], *V = T->elems[1];
-    char tc[32], kc[32], vc[32], kk[16], vk[16];
-    snprintf(tc, sizeof tc, "%s", ty_c(T));
-    snprintf(kc, sizeof kc, "%s", ty_c(K));
-    snprintf(vc, sizeof vc, "%s", ty_c(V));
-    snprintf(kk, sizeof kk, "%s", tkey(K));
-    snprintf(vk, sizeof vk, "%s", tkey(V));
-    int id = n->id, f = sem_lambda(n->fn)->id;
+    wshape ws = shape_of(n);
+    const char *tc = ws.tc, *kc = ws.kc, *vc = ws.vc, *kk = ws.kk, *vk = ws.vk;
+    int id = n->id;
+    char *comb = w_combine(&ws, "*v", "src->ents[j].val", false);
+    char *out;
     emit(E, "/* node %d: reduceByKeyAndWindow(f, %lld ms, %lld ms) by Two-Stacks over per-batch panes */\n", id,
          (long long)n->window_ms, (long long)n->slide_ms);
     emit(E, "SR_MAP_DEFINE(TS%d, %s, %s, eq_%s)\n", id, kc, vc, kk);
@@ -909,7 +953,7 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "    for (int64_t j = 0; j < src->len; j++) {\n");
     emit(E, "        %s *v = TS%d_put(&dst->map, src->ents[j].key, src->ents[j].hash, &added);\n", vc, id);
     emit(E, "        if (added) { *v = src->ents[j].val; continue; }\n");
-    emit(E, "        %s r = L%d(cx, *v, src->ents[j].val);\n", vc, f);
+    emit(E, "        %s r = %s;\n", vc, comb);
     emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
     emit(E, "        *v = copy_%s(&dst->arena, r);\n    }\n}\n", vk);
     emit(E, "static void TS%d_reset(TS%d_tab *t) { TS%d_clear(&t->map); sr_arena_reset(&t->arena); }\n", id, id, id);
@@ -925,7 +969,7 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
     emit(E, "    TS%d_tab *pane = &TS%d_pane[b->index %% %lld];\n", id, id, NP);
     emit(E, "    TS%d_reset(pane);\n", id);
-    emit_pane_reduce(E, n, "TS", "pane");
+    emit_pane_reduce(E, n, &ws, "TS", "pane");
     emit(E, "    TS%d_merge(cx, &TS%d_back, &pane->map); /* push */\n}\n", id, id);
     emit_memo_begin(E, n);
     emit(E, "    sr_ctx *cx = b->driver;\n");
@@ -935,8 +979,8 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "        for (int64_t i = now; i >= low; i--) {\n");
     emit(E, "            TS%d_tab *s = &TS%d_front[i %% %lld];\n", id, id, NP);
     emit(E, "            TS%d_reset(s);\n", id);
-    emit(E, "            if (i < now) TS%d_merge(cx, s, &TS%d_front[(i + 1) %% %lld].map);\n", id, id, NP);
-    emit(E, "            TS%d_merge(cx, s, &TS%d_pane[i %% %lld].map);\n        }\n", id, id, NP);
+    emit(E, "            TS%d_merge(cx, s, &TS%d_pane[i %% %lld].map); /* older values first */\n", id, id, NP);
+    emit(E, "            if (i < now) TS%d_merge(cx, s, &TS%d_front[(i + 1) %% %lld].map);\n        }\n", id, id, NP);
     emit(E, "        TS%d_flo = low;\n        TS%d_fhi = now;\n        TS%d_reset(&TS%d_back);\n    }\n", id, id, id, id);
     emit(E, "    /* the window: front[low] then back (older values first, as f sees them in Spark) */\n");
     emit(E, "    TS%d_reset(&TS%d_out);\n", id, id);
@@ -945,9 +989,16 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "    sr_seq out = {0};\n");
     emit(E, "    sr_seq_reserve(b->driver->arena, &out, TS%d_out.map.len ? TS%d_out.map.len : 1, sizeof(%s));\n", id, id, tc);
     emit(E, "    for (int64_t j = 0; j < TS%d_out.map.len; j++)\n", id);
-    emit(E, "        SR_SEQ_AT(%s, out, out.len++) = (%s){copy_%s(b->driver->arena, TS%d_out.map.ents[j].key),\n", tc, tc, kk, id);
-    emit(E, "                                          copy_%s(b->driver->arena, TS%d_out.map.ents[j].val)};\n", vk, id);
+    {
+        char k[64], v[64];
+        snprintf(k, sizeof k, "copy_%s(b->driver->arena, TS%d_out.map.ents[j].key)", kk, id);
+        snprintf(v, sizeof v, "copy_%s(b->driver->arena, TS%d_out.map.ents[j].val)", vk, id);
+        out = w_out(&ws, k, v);
+    }
+    emit(E, "        SR_SEQ_AT(%s, out, out.len++) = %s;\n", tc, out);
     emit_memo_end(E, n, "sr_rdd_of(b, out)");
+    free(comb);
+    free(out);
 }
 
 static void emit_node(emitter *E, dag_node *n) {
