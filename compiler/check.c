@@ -371,15 +371,15 @@ static ast *as_lambda(checker *C, ast *e, int arity) {
     ast_pool *pool = C->p->pool;
     if (e->kind == AST_LAMBDA)
         return e;
-    if (e->kind == AST_BLOCK && e->list.len == 1 && e->list.items[0]->kind == AST_LAMBDA)
-        return e->list.items[0];
+    if (e->kind == AST_BLOCK && e->list.len == 1 && e->list.items[0]->kind == AST_LAMBDA) {
+        *e = *e->list.items[0]; /* { x => ... } in braces: the node becomes the lambda */
+        return e;
+    }
     if (has_placeholder(e)) {
         ast *body = ast_new(pool, AST_BLOCK, e->loc);
         *body = *e; /* the lambda takes over the node; body keeps its contents */
         int count = 0;
         name_placeholders(C, body, &count);
-        ast_kind kind = e->kind;
-        (void)kind;
         memset(e, 0, sizeof *e);
         e->kind = AST_LAMBDA;
         e->loc = body->loc;
