@@ -38,17 +38,20 @@ PROG
     for kind in sum max recompute; do "$streamc" "$work/$kind$w.stream" -o "$work/$kind$w"; done
 done
 # per-slide time: the median of the batches' processing times (the runtime's
-# INFO line), leaving out the first 150 batches (windows still filling)
-run() { # program -> median ms per batch over 5 runs
-    for _ in 1 2 3 4 5; do
-        (cd "$work" && "./$1" --clock manual --batches "$batches" --master 'local[1]' 2>&1 >/dev/null) |
-            sed -n 's/.*processing \([0-9.]*\) ms.*/\1/p' | tail -n +151
-    done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
+# INFO line), leaving out the first 150 batches (windows still filling). The
+# programs take turns, five rounds, so drift on the machine hits all alike.
+programs="sum10 sum100 max10 max100 recompute10 recompute100"
+for _ in 1 2 3 4 5; do
+    for prog in $programs; do
+        (cd "$work" && "./$prog" --clock manual --batches "$batches" --master 'local[1]' 2>&1 >/dev/null) |
+            sed -n 's/.*processing \([0-9.]*\) ms.*/\1/p' | tail -n +151 >> "$work/$prog.times"
+    done
+done
+median() { sort -n "$work/$1.times" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "window benchmark: $batches batches x $lines records, 1000 keys, slide 1 batch, local[1]"
 for kind in sum max recompute; do
-    t10=$(run "${kind}10")
-    t100=$(run "${kind}100")
+    t10=$(median "${kind}10")
+    t100=$(median "${kind}100")
     case $kind in
         sum) label="sum with inverse " ;;
         max) label="max (Two-Stacks) " ;;

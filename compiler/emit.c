@@ -821,9 +821,10 @@ static char *w_out(const wshape *w, const char *k, const char *v) {
     return w->single ? xstrdup(v) : xasprintf("(%s){%s, %s}", w->tc, k, v);
 }
 
-/* The loop that reduces batch `in` into the table PREFIX<id> of the pane
- * struct `pane` (map + arena), keys and values copied into the pane's
- * arena. `added` and `cx` are in scope. */
+/* The loop that reduces the keys of partition `task` (of `parts`) in batch
+ * `in` into the table PREFIX<id> of the pane struct `pane` (map + arena),
+ * keys and values copied into the pane's arena. `added`, `cx`, `task` and
+ * `parts` are in scope. */
 static void emit_pane_reduce(emitter *E, dag_node *n, const wshape *w, const char *prefix, const char *pane) {
     int id = n->id;
     char *key = xasprintf(w->key, "x"), *val = xasprintf(w->val, "x");
@@ -831,7 +832,9 @@ static void emit_pane_reduce(emitter *E, dag_node *n, const wshape *w, const cha
     emit(E, "    for (int p = 0; p < in.nparts; p++)\n");
     emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++) {\n");
     emit(E, "            %s x SR_UNUSED = SR_SEQ_AT(%s, in.parts[p], i);\n", w->xc, w->xc);
-    emit(E, "            %s *v = %s%d_put(&%s->map, %s, hash_%s(%s), &added);\n", w->vc, prefix, id, pane, key, w->kk, key);
+    emit(E, "            uint64_t h = hash_%s(%s);\n", w->kk, key);
+    emit(E, "            if (parts > 1 && (h >> 32) %% parts != (uint64_t)task) continue; /* another partition's key */\n");
+    emit(E, "            %s *v = %s%d_put(&%s->map, %s, h, &added);\n", w->vc, prefix, id, pane, key);
     emit(E, "            if (added) { *%s%d_last_key(&%s->map) = copy_%s(&%s->arena, %s); *v = copy_%s(&%s->arena, %s); continue; }\n",
          prefix, id, pane, w->kk, pane, key, w->vk, pane, val);
     emit(E, "            %s r = %s;\n", w->vc, comb);
@@ -842,12 +845,25 @@ static void emit_pane_reduce(emitter *E, dag_node *n, const wshape *w, const cha
     free(comb);
 }
 
-/* reduceByKeyAndWindow with an inverse: every batch is reduced into its
- * slot of a ring (per-key partials); at each slide the batches that left
- * the window are taken out of the window's table with the inverse and the
- * batches that entered are added: work follows the keys of those batches,
- * not the window's length. A filterFunc rebuilds the table without the
- * keys it rejects. */
+/* Window stores keep one part per key partition (hash of the key, as the
+ * state of updateStateByKey): a part is ingested, updated and output by
+ * the worker task of its partition. The number of partitions is fixed at
+ * the first batch (the worker count). */
+
+/* Allocate `n` parts of PREFIX<id>_part once: maps and arenas initialised. */
+static void emit_parts_alloc(emitter *E, const char *prefix, int id, const char *arr, const char *count) {
+    emit(E, "        %s%d_%s = sr_xcalloc((size_t)(%s), sizeof *%s%d_%s);\n", prefix, id, arr, count, prefix, id, arr);
+    emit(E, "        for (int i = 0; i < (%s); i++) { %s%d_init(&%s%d_%s[i].map); sr_arena_init(&%s%d_%s[i].arena); }\n",
+         count, prefix, id, prefix, id, arr, prefix, id, arr);
+}
+
+/* reduceByKeyAndWindow with an inverse (and countByWindow,
+ * countByValueAndWindow, reduceByWindow with an inverse): every batch is
+ * reduced into its slot of a ring (per-key partials); at each slide the
+ * batches that left the window are taken out of the window's table with the
+ * inverse and the batches that entered are added: work follows the keys of
+ * those batches, not the window's length. A filter rebuilds the table
+ * without the keys it rejects. */
 static void emit_window_inverse(emitter *E, dag_node *n) {
     /* the window's batches, and those that leave it by the next slide */
     int64_t slots = (n->window_ms + n->slide_ms) / E->p->batch_ms;
@@ -858,31 +874,38 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     char *comb = w_combine(&ws, "*v", "s->map.ents[j].val", false);
     char *out = w_out(&ws, "w->map.ents[j].key", "w->map.ents[j].val");
     long long W = (long long)slots, win = (long long)(n->window_ms / E->p->batch_ms);
-    emit(E, "/* node %d: reduceByKeyAndWindow(f, inv, %lld ms, %lld ms) */\n", id, (long long)n->window_ms,
-         (long long)n->slide_ms);
+    emit(E, "/* node %d: %s(f, inv, %lld ms, %lld ms), one store per key partition */\n", id,
+         op_spelling(n->op), (long long)n->window_ms, (long long)n->slide_ms);
     emit(E, "SR_MAP_DEFINE(WI%d, %s, %s, eq_%s)\n", id, kc, vc, kk);
     emit(E, "typedef struct WI%d_part { WI%d map; sr_arena arena; int64_t index; } WI%d_part;\n", id, id, id);
-    emit(E, "static WI%d_part WI%d_ring[%lld]; /* each batch reduced per key */\n", id, id, W);
-    emit(E, "static WI%d_part WI%d_win[2]; /* the window's table: [WI%d_cur] */\n", id, id, id);
-    emit(E, "static int WI%d_cur;\nstatic int64_t WI%d_last; /* batch index of the last slide */\n", id, id);
-    emit(E, "static void wininv_%d_ingest(sr_batch *b) {\n", id);
-    emit(E, "    static bool ready;\n    sr_ctx *cx = b->driver;\n    bool added;\n");
-    emit(E, "    if (!ready) {\n");
-    emit(E, "        for (int i = 0; i < %lld; i++) { WI%d_init(&WI%d_ring[i].map); sr_arena_init(&WI%d_ring[i].arena); }\n", W, id, id, id);
-    emit(E, "        for (int i = 0; i < 2; i++) { WI%d_init(&WI%d_win[i].map); sr_arena_init(&WI%d_win[i].arena); }\n", id, id, id);
-    emit(E, "        ready = true;\n    }\n");
-    emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
-    emit(E, "    WI%d_part *s = &WI%d_ring[b->index %% %lld];\n", id, id, W);
-    emit(E, "    WI%d_clear(&s->map);\n    sr_arena_reset(&s->arena);\n    s->index = b->index;\n", id);
+    emit(E, "static WI%d_part *WI%d_ring; /* [p * %lld + slot]: a batch reduced per key */\n", id, id, W);
+    emit(E, "static WI%d_part *WI%d_win;  /* [p * 2 + WI%d_cur[p]]: the window's table */\n", id, id, id);
+    emit(E, "static int *WI%d_cur, WI%d_parts;\n", id, id);
+    emit(E, "static int64_t WI%d_last; /* batch index of the last slide */\n", id);
+    emit(E, "static void wininv_%d_task(sr_ctx *cx, int task, void *arg) {\n", id);
+    emit(E, "    sr_rdd in = *(sr_rdd *)arg;\n    uint64_t parts = (uint64_t)WI%d_parts;\n    bool added;\n", id);
+    emit(E, "    WI%d_part *s = &WI%d_ring[task * %lld + cx->batch->index %% %lld];\n", id, id, W, W);
+    emit(E, "    WI%d_clear(&s->map);\n    sr_arena_reset(&s->arena);\n    s->index = cx->batch->index;\n", id);
     emit_pane_reduce(E, n, &ws, "WI", "s");
     emit(E, "}\n");
-    emit_memo_begin(E, n);
-    emit(E, "    sr_ctx *cx = b->driver;\n    bool added;\n");
-    emit(E, "    WI%d_part *w = &WI%d_win[WI%d_cur];\n", id, id, id);
-    emit(E, "    int64_t last = WI%d_last, now = b->index;\n", id);
+    emit(E, "static void wininv_%d_ingest(sr_batch *b) {\n", id);
+    emit(E, "    if (!WI%d_parts) {\n        WI%d_parts = b->nworkers;\n", id, id);
+    char count[64];
+    snprintf(count, sizeof count, "WI%d_parts * %lld", id, W);
+    emit_parts_alloc(E, "WI", id, "ring", count);
+    snprintf(count, sizeof count, "WI%d_parts * 2", id);
+    emit_parts_alloc(E, "WI", id, "win", count);
+    emit(E, "        WI%d_cur = sr_xcalloc((size_t)WI%d_parts, sizeof *WI%d_cur);\n    }\n", id, id, id);
+    emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
+    emit(E, "    sr_run_tasks(b, WI%d_parts, wininv_%d_task, &in);\n}\n", id, id);
+    /* the slide: one task per key partition */
+    emit(E, "static void wininv_%d_slide(sr_ctx *cx, int task, void *arg) {\n", id);
+    emit(E, "    sr_rdd *outs = arg;\n    bool added;\n");
+    emit(E, "    WI%d_part *w = &WI%d_win[task * 2 + WI%d_cur[task]];\n", id, id, id);
+    emit(E, "    int64_t last = WI%d_last, now = cx->batch->index;\n", id);
     emit(E, "    /* batches that left the window since the last slide: take them out */\n");
     emit(E, "    for (int64_t i = last - %lld + 1; i <= now - %lld && i <= last; i++) {\n", win, win);
-    emit(E, "        WI%d_part *s = &WI%d_ring[(i + %lld) %% %lld];\n", id, id, W, W);
+    emit(E, "        WI%d_part *s = &WI%d_ring[task * %lld + (i + %lld) %% %lld];\n", id, id, W, W, W);
     emit(E, "        if (i < 1 || s->index != i) continue;\n");
     emit(E, "        for (int64_t j = 0; j < s->map.len; j++) {\n");
     emit(E, "            %s *v = WI%d_find(&w->map, s->map.ents[j].key, s->map.ents[j].hash);\n", vc, id);
@@ -892,7 +915,7 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "            *v = copy_%s(&w->arena, r);\n        }\n    }\n", vk);
     emit(E, "    /* batches that entered: add them */\n");
     emit(E, "    for (int64_t i = (last + 1 > now - %lld + 1 ? last + 1 : now - %lld + 1); i <= now; i++) {\n", win, win);
-    emit(E, "        WI%d_part *s = &WI%d_ring[(i + %lld) %% %lld];\n", id, id, W, W);
+    emit(E, "        WI%d_part *s = &WI%d_ring[task * %lld + (i + %lld) %% %lld];\n", id, id, W, W, W);
     emit(E, "        if (i < 1 || s->index != i) continue;\n");
     emit(E, "        for (int64_t j = 0; j < s->map.len; j++) {\n");
     emit(E, "            %s *v = WI%d_put(&w->map, s->map.ents[j].key, s->map.ents[j].hash, &added);\n", vc, id);
@@ -900,10 +923,9 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "            %s r = %s;\n", vc, comb);
     emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
     emit(E, "            *v = copy_%s(&w->arena, r);\n        }\n    }\n", vk);
-    emit(E, "    WI%d_last = now;\n", id);
     if (n->filter || n->wmode == WM_BY_VALUE) {
-        emit(E, "    /* filterFunc: keys it rejects leave the window's table */\n");
-        emit(E, "    WI%d_part *keep = &WI%d_win[!WI%d_cur];\n", id, id, id);
+        emit(E, "    /* the filter: keys it rejects leave the window's table */\n");
+        emit(E, "    WI%d_part *keep = &WI%d_win[task * 2 + !WI%d_cur[task]];\n", id, id, id);
         emit(E, "    WI%d_clear(&keep->map);\n    sr_arena_reset(&keep->arena);\n", id);
         emit(E, "    for (int64_t j = 0; j < w->map.len; j++) {\n");
         if (n->filter)
@@ -914,41 +936,50 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
         emit(E, "        if (!ok) continue;\n");
         emit(E, "        *WI%d_put(&keep->map, copy_%s(&keep->arena, w->map.ents[j].key), w->map.ents[j].hash, &added) =\n", id, kk);
         emit(E, "            copy_%s(&keep->arena, w->map.ents[j].val);\n    }\n", vk);
-        emit(E, "    WI%d_cur = !WI%d_cur;\n    w = keep;\n", id, id);
+        emit(E, "    WI%d_cur[task] = !WI%d_cur[task];\n    w = keep;\n", id, id);
     }
-    emit(E, "    sr_seq out = {0};\n");
-    emit(E, "    sr_seq_reserve(b->driver->arena, &out, w->map.len ? w->map.len : 1, sizeof(%s));\n", tc);
+    emit(E, "    sr_seq *out = &outs->parts[task];\n");
+    emit(E, "    sr_seq_reserve(cx->arena, out, w->map.len ? w->map.len : 1, sizeof(%s));\n", tc);
     emit(E, "    for (int64_t j = 0; j < w->map.len; j++)\n");
-    emit(E, "        SR_SEQ_AT(%s, out, out.len++) = %s;\n", tc, out);
-    emit_memo_end(E, n, "sr_rdd_of(b, out)");
+    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = %s;\n", tc, out);
+    emit(E, "}\n");
+    emit_memo_begin(E, n);
+    emit(E, "    sr_rdd outs = sr_rdd_new(b, WI%d_parts);\n", id);
+    emit(E, "    sr_run_tasks(b, WI%d_parts, wininv_%d_slide, &outs);\n", id, id);
+    emit(E, "    WI%d_last = b->index;\n", id);
+    emit_memo_end(E, n, "outs");
     free(uncomb);
     free(comb);
     free(out);
 }
 
-/* reduceByKeyAndWindow(f, w, s) without an inverse, by Two-Stacks: every
- * batch is reduced into a pane; the window is front[low] (the aggregate of
- * panes low..fhi, one suffix aggregate per pane, rebuilt from the panes
- * when the window's start passes fhi: once per window length) combined
- * with back (the aggregate of the panes after fhi, grown as panes arrive).
- * A slide costs the keys of those two aggregates, not the window's length. */
+/* reduceByKeyAndWindow(f, w, s) and reduceByWindow(f, w, s) without an
+ * inverse, by Two-Stacks: every batch is reduced into a pane; the window is
+ * front[low] (the aggregate of panes low..fhi, one suffix aggregate per
+ * pane, rebuilt from the panes when the window's start passes fhi: once per
+ * window length) combined with back (the aggregate of the panes after fhi,
+ * grown as panes arrive). A slide costs the keys of those two aggregates,
+ * not the window's length. One set of stacks per key partition. */
 static void emit_window_twostacks(emitter *E, dag_node *n) {
     long long W = (long long)(n->window_ms / E->p->batch_ms), NP = W + 1;
     wshape ws = shape_of(n);
     const char *tc = ws.tc, *kc = ws.kc, *vc = ws.vc, *kk = ws.kk, *vk = ws.vk;
     int id = n->id;
     char *comb = w_combine(&ws, "*v", "src->ents[j].val", false);
-    char *out;
-    emit(E, "/* node %d: reduceByKeyAndWindow(f, %lld ms, %lld ms) by Two-Stacks over per-batch panes */\n", id,
-         (long long)n->window_ms, (long long)n->slide_ms);
+    char k[64], v[64];
+    snprintf(k, sizeof k, "copy_%s(cx->arena, o->map.ents[j].key)", kk);
+    snprintf(v, sizeof v, "copy_%s(cx->arena, o->map.ents[j].val)", vk);
+    char *out = w_out(&ws, k, v);
+    emit(E, "/* node %d: %s(f, %lld ms, %lld ms) by Two-Stacks over per-batch panes, per key partition */\n", id,
+         op_spelling(n->op), (long long)n->window_ms, (long long)n->slide_ms);
     emit(E, "SR_MAP_DEFINE(TS%d, %s, %s, eq_%s)\n", id, kc, vc, kk);
-    emit(E, "typedef struct TS%d_tab { TS%d map; sr_arena arena; } TS%d_tab;\n", id, id, id);
-    emit(E, "static TS%d_tab TS%d_pane[%lld];  /* batch i's partials at [i %% %lld] */\n", id, id, NP, NP);
-    emit(E, "static TS%d_tab TS%d_front[%lld]; /* [i %% %lld]: aggregate of panes i..fhi */\n", id, id, NP, NP);
-    emit(E, "static TS%d_tab TS%d_back, TS%d_out; /* panes fhi+1..now; the window */\n", id, id, id);
+    emit(E, "typedef struct TS%d_part { TS%d map; sr_arena arena; } TS%d_part;\n", id, id, id);
+    emit(E, "static TS%d_part *TS%d_pane;  /* [p * %lld + i %% %lld]: batch i's partials */\n", id, id, NP, NP);
+    emit(E, "static TS%d_part *TS%d_front; /* [p * %lld + i %% %lld]: aggregate of panes i..fhi */\n", id, id, NP, NP);
+    emit(E, "static TS%d_part *TS%d_back, *TS%d_out; /* [p]: panes fhi+1..now; the window */\n", id, id, id);
+    emit(E, "static int TS%d_parts;\n", id);
     emit(E, "static int64_t TS%d_flo = 1, TS%d_fhi = 0; /* front covers panes flo..fhi */\n", id, id);
-    /* merge helper: dst (+)= src with f */
-    emit(E, "static void TS%d_merge(sr_ctx *cx, TS%d_tab *dst, TS%d *src) {\n", id, id, id);
+    emit(E, "static void TS%d_merge(sr_ctx *cx, TS%d_part *dst, TS%d *src) { /* dst (+)= src */\n", id, id, id);
     emit(E, "    bool added;\n");
     emit(E, "    for (int64_t j = 0; j < src->len; j++) {\n");
     emit(E, "        %s *v = TS%d_put(&dst->map, src->ents[j].key, src->ents[j].hash, &added);\n", vc, id);
@@ -956,47 +987,52 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "        %s r = %s;\n", vc, comb);
     emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
     emit(E, "        *v = copy_%s(&dst->arena, r);\n    }\n}\n", vk);
-    emit(E, "static void TS%d_reset(TS%d_tab *t) { TS%d_clear(&t->map); sr_arena_reset(&t->arena); }\n", id, id, id);
-    emit(E, "static void win2_%d_ingest(sr_batch *b) {\n", id);
-    emit(E, "    static bool ready;\n    sr_ctx *cx = b->driver;\n    bool added;\n");
-    emit(E, "    if (!ready) {\n");
-    emit(E, "        for (int i = 0; i < %lld; i++) {\n", NP);
-    emit(E, "            TS%d_init(&TS%d_pane[i].map); sr_arena_init(&TS%d_pane[i].arena);\n", id, id, id);
-    emit(E, "            TS%d_init(&TS%d_front[i].map); sr_arena_init(&TS%d_front[i].arena);\n        }\n", id, id, id);
-    emit(E, "        TS%d_init(&TS%d_back.map); sr_arena_init(&TS%d_back.arena);\n", id, id, id);
-    emit(E, "        TS%d_init(&TS%d_out.map); sr_arena_init(&TS%d_out.arena);\n", id, id, id);
-    emit(E, "        ready = true;\n    }\n");
-    emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
-    emit(E, "    TS%d_tab *pane = &TS%d_pane[b->index %% %lld];\n", id, id, NP);
+    emit(E, "static void TS%d_reset(TS%d_part *t) { TS%d_clear(&t->map); sr_arena_reset(&t->arena); }\n", id, id, id);
+    emit(E, "static void win2_%d_task(sr_ctx *cx, int task, void *arg) {\n", id);
+    emit(E, "    sr_rdd in = *(sr_rdd *)arg;\n    uint64_t parts = (uint64_t)TS%d_parts;\n    bool added;\n", id);
+    emit(E, "    TS%d_part *pane = &TS%d_pane[task * %lld + cx->batch->index %% %lld];\n", id, id, NP, NP);
     emit(E, "    TS%d_reset(pane);\n", id);
     emit_pane_reduce(E, n, &ws, "TS", "pane");
-    emit(E, "    TS%d_merge(cx, &TS%d_back, &pane->map); /* push */\n}\n", id, id);
-    emit_memo_begin(E, n);
-    emit(E, "    sr_ctx *cx = b->driver;\n");
-    emit(E, "    int64_t now = b->index, low = now - %lld + 1 > 1 ? now - %lld + 1 : 1;\n", W, W);
+    emit(E, "    TS%d_merge(cx, &TS%d_back[task], &pane->map); /* push */\n}\n", id, id);
+    emit(E, "static void win2_%d_ingest(sr_batch *b) {\n", id);
+    emit(E, "    if (!TS%d_parts) {\n        TS%d_parts = b->nworkers;\n", id, id);
+    char count[64];
+    snprintf(count, sizeof count, "TS%d_parts * %lld", id, NP);
+    emit_parts_alloc(E, "TS", id, "pane", count);
+    emit_parts_alloc(E, "TS", id, "front", count);
+    snprintf(count, sizeof count, "TS%d_parts", id);
+    emit_parts_alloc(E, "TS", id, "back", count);
+    emit_parts_alloc(E, "TS", id, "out", count);
+    emit(E, "    }\n");
+    emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
+    emit(E, "    sr_run_tasks(b, TS%d_parts, win2_%d_task, &in);\n}\n", id, id);
+    emit(E, "static void win2_%d_slide(sr_ctx *cx, int task, void *arg) {\n", id);
+    emit(E, "    sr_rdd *outs = arg;\n");
+    emit(E, "    int64_t now = cx->batch->index, low = now - %lld + 1 > 1 ? now - %lld + 1 : 1;\n", W, W);
     emit(E, "    if (low > TS%d_fhi) {\n", id);
     emit(E, "        /* flip: the front becomes the suffix aggregates of panes low..now */\n");
     emit(E, "        for (int64_t i = now; i >= low; i--) {\n");
-    emit(E, "            TS%d_tab *s = &TS%d_front[i %% %lld];\n", id, id, NP);
+    emit(E, "            TS%d_part *s = &TS%d_front[task * %lld + i %% %lld];\n", id, id, NP, NP);
     emit(E, "            TS%d_reset(s);\n", id);
-    emit(E, "            TS%d_merge(cx, s, &TS%d_pane[i %% %lld].map); /* older values first */\n", id, id, NP);
-    emit(E, "            if (i < now) TS%d_merge(cx, s, &TS%d_front[(i + 1) %% %lld].map);\n        }\n", id, id, NP);
-    emit(E, "        TS%d_flo = low;\n        TS%d_fhi = now;\n        TS%d_reset(&TS%d_back);\n    }\n", id, id, id, id);
-    emit(E, "    /* the window: front[low] then back (older values first, as f sees them in Spark) */\n");
-    emit(E, "    TS%d_reset(&TS%d_out);\n", id, id);
-    emit(E, "    TS%d_merge(cx, &TS%d_out, &TS%d_front[low %% %lld].map);\n", id, id, id, NP);
-    emit(E, "    TS%d_merge(cx, &TS%d_out, &TS%d_back.map);\n", id, id, id);
-    emit(E, "    sr_seq out = {0};\n");
-    emit(E, "    sr_seq_reserve(b->driver->arena, &out, TS%d_out.map.len ? TS%d_out.map.len : 1, sizeof(%s));\n", id, id, tc);
-    emit(E, "    for (int64_t j = 0; j < TS%d_out.map.len; j++)\n", id);
-    {
-        char k[64], v[64];
-        snprintf(k, sizeof k, "copy_%s(b->driver->arena, TS%d_out.map.ents[j].key)", kk, id);
-        snprintf(v, sizeof v, "copy_%s(b->driver->arena, TS%d_out.map.ents[j].val)", vk, id);
-        out = w_out(&ws, k, v);
-    }
-    emit(E, "        SR_SEQ_AT(%s, out, out.len++) = %s;\n", tc, out);
-    emit_memo_end(E, n, "sr_rdd_of(b, out)");
+    emit(E, "            TS%d_merge(cx, s, &TS%d_pane[task * %lld + i %% %lld].map); /* older values first */\n", id, id, NP, NP);
+    emit(E, "            if (i < now) TS%d_merge(cx, s, &TS%d_front[task * %lld + (i + 1) %% %lld].map);\n", id, id, NP, NP);
+    emit(E, "        }\n");
+    emit(E, "        TS%d_reset(&TS%d_back[task]);\n    }\n", id, id);
+    emit(E, "    /* the window: front[low] then back (older values first) */\n");
+    emit(E, "    TS%d_part *o = &TS%d_out[task];\n", id, id);
+    emit(E, "    TS%d_reset(o);\n", id);
+    emit(E, "    TS%d_merge(cx, o, &TS%d_front[task * %lld + low %% %lld].map);\n", id, id, NP, NP);
+    emit(E, "    TS%d_merge(cx, o, &TS%d_back[task].map);\n", id, id);
+    emit(E, "    sr_seq *out = &outs->parts[task];\n");
+    emit(E, "    sr_seq_reserve(cx->arena, out, o->map.len ? o->map.len : 1, sizeof(%s));\n", tc);
+    emit(E, "    for (int64_t j = 0; j < o->map.len; j++)\n");
+    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = %s;\n}\n", tc, out);
+    emit_memo_begin(E, n);
+    emit(E, "    sr_rdd outs = sr_rdd_new(b, TS%d_parts);\n", id);
+    emit(E, "    sr_run_tasks(b, TS%d_parts, win2_%d_slide, &outs);\n", id, id);
+    emit(E, "    int64_t low = b->index - %lld + 1 > 1 ? b->index - %lld + 1 : 1;\n", W, W);
+    emit(E, "    if (low > TS%d_fhi) { TS%d_flo = low; TS%d_fhi = b->index; } /* every partition flipped */\n", id, id, id);
+    emit_memo_end(E, n, "outs");
     free(comb);
     free(out);
 }
