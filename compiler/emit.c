@@ -923,20 +923,30 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "            %s r = %s;\n", vc, comb);
     emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
     emit(E, "            *v = copy_%s(&w->arena, r);\n        }\n    }\n", vk);
-    if (n->filter || n->wmode == WM_BY_VALUE) {
-        emit(E, "    /* the filter: keys it rejects leave the window's table */\n");
+    {
+        /* the filter drops the keys it rejects; without one, the table is
+         * rebuilt only when replaced values (strings) have filled its arena,
+         * so memory follows the live keys */
+        bool filtering = n->filter || n->wmode == WM_BY_VALUE;
+        if (filtering)
+            emit(E, "    {\n");
+        else
+            emit(E, "    if (w->arena.bytes > 65536 + 4 * (size_t)w->map.len * sizeof(WI%d_ent)) {\n", id);
         emit(E, "    WI%d_part *keep = &WI%d_win[task * 2 + !WI%d_cur[task]];\n", id, id, id);
         emit(E, "    WI%d_clear(&keep->map);\n    sr_arena_reset(&keep->arena);\n", id);
         emit(E, "    for (int64_t j = 0; j < w->map.len; j++) {\n");
         if (n->filter)
             emit(E, "        bool ok = L%d(cx, (%s){w->map.ents[j].key, w->map.ents[j].val});\n", sem_lambda(n->filter)->id, tc);
-        else /* countByValueAndWindow drops values whose count fell to 0 */
+        else if (n->wmode == WM_BY_VALUE) /* countByValueAndWindow drops values whose count fell to 0 */
             emit(E, "        bool ok = w->map.ents[j].val != 0;\n");
+        else
+            emit(E, "        bool ok = true;\n");
         emit(E, "        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); ok = true; }\n");
         emit(E, "        if (!ok) continue;\n");
         emit(E, "        *WI%d_put(&keep->map, copy_%s(&keep->arena, w->map.ents[j].key), w->map.ents[j].hash, &added) =\n", id, kk);
         emit(E, "            copy_%s(&keep->arena, w->map.ents[j].val);\n    }\n", vk);
         emit(E, "    WI%d_cur[task] = !WI%d_cur[task];\n    w = keep;\n", id, id);
+        emit(E, "    }\n");
     }
     emit(E, "    sr_seq *out = &outs->parts[task];\n");
     emit(E, "    sr_seq_reserve(cx->arena, out, w->map.len ? w->map.len : 1, sizeof(%s));\n", tc);
