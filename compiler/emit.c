@@ -484,6 +484,16 @@ static void emit_count_or_reduce(emitter *E, dag_node *n) {
     emit_memo_end(E, n, "out");
 }
 
+/* The end of a keyed reduce task: every entry of table `table` (an
+ * expression of a map, entries at table.ents[j]) appended to partition
+ * `task` of `outs` as `elem` (C, may use j). */
+static void emit_table_out(emitter *E, const char *outs, const char *table, const char *tc, const char *elem) {
+    emit(E, "    sr_seq *out = &%s.parts[task];\n", outs);
+    emit(E, "    sr_seq_reserve(cx->arena, out, %s.len ? %s.len : 1, sizeof(%s));\n", table, table, tc);
+    emit(E, "    for (int64_t j = 0; j < %s.len; j++)\n", table);
+    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = %s;\n", tc, elem);
+}
+
 static void emit_reduce_by_key(emitter *E, dag_node *n) {
     step steps[64];
     dag_node *base;
@@ -530,10 +540,12 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
         emit(E, "            *v = c;\n");
     }
     emit(E, "        }\n    }\n");
-    emit(E, "    sr_seq *out = &io[1].parts[task];\n");
-    emit(E, "    sr_seq_reserve(cx->arena, out, r->len ? r->len : 1, sizeof(%s));\n", ty_c(T));
-    emit(E, "    for (int64_t i = 0; i < r->len; i++)\n");
-    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = (%s){r->ents[i].key, r->ents[i].val};\n", ty_c(T), ty_c(T));
+    {
+        char tc[32], elem[96];
+        snprintf(tc, sizeof tc, "%s", ty_c(T));
+        snprintf(elem, sizeof elem, "(%s){r->ents[j].key, r->ents[j].val}", tc);
+        emit_table_out(E, "io[1]", "(*r)", tc, elem);
+    }
     emit(E, "}\n");
     emit_memo_begin(E, n);
     emit(E, "    sr_rdd io[2] = { node_%d(b), sr_rdd_new(b, b->nworkers) };\n", base->id);
@@ -708,10 +720,11 @@ static void emit_update_state(emitter *E, dag_node *n) {
     emit(E, "        if (!r.some) continue;\n");
     emit(E, "        *%s_put(&now->map, copy_%s(&now->arena, g->ents[i].key), g->ents[i].hash, &added) = copy_%s(&now->arena, r.v);\n", ST, kk, sk);
     emit(E, "    }\n");
-    emit(E, "    sr_seq *out = &io[1].parts[task];\n");
-    emit(E, "    sr_seq_reserve(cx->arena, out, now->map.len ? now->map.len : 1, sizeof(%s));\n", tc);
-    emit(E, "    for (int64_t i = 0; i < now->map.len; i++)\n");
-    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = (%s){now->map.ents[i].key, now->map.ents[i].val};\n", tc, tc);
+    {
+        char elem[96];
+        snprintf(elem, sizeof elem, "(%s){now->map.ents[j].key, now->map.ents[j].val}", tc);
+        emit_table_out(E, "io[1]", "now->map", tc, elem);
+    }
     emit(E, "}\n");
     /* the node: one state store per key partition, made at the first batch */
     emit_memo_begin(E, n);
@@ -948,10 +961,7 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
         emit(E, "    WI%d_cur[task] = !WI%d_cur[task];\n    w = keep;\n", id, id);
         emit(E, "    }\n");
     }
-    emit(E, "    sr_seq *out = &outs->parts[task];\n");
-    emit(E, "    sr_seq_reserve(cx->arena, out, w->map.len ? w->map.len : 1, sizeof(%s));\n", tc);
-    emit(E, "    for (int64_t j = 0; j < w->map.len; j++)\n");
-    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = %s;\n", tc, out);
+    emit_table_out(E, "(*outs)", "w->map", tc, out);
     emit(E, "}\n");
     emit_memo_begin(E, n);
     emit(E, "    sr_rdd outs = sr_rdd_new(b, WI%d_parts);\n", id);
@@ -1033,10 +1043,8 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "    TS%d_reset(o);\n", id);
     emit(E, "    TS%d_merge(cx, o, &TS%d_front[task * %lld + low %% %lld].map);\n", id, id, NP, NP);
     emit(E, "    TS%d_merge(cx, o, &TS%d_back[task].map);\n", id, id);
-    emit(E, "    sr_seq *out = &outs->parts[task];\n");
-    emit(E, "    sr_seq_reserve(cx->arena, out, o->map.len ? o->map.len : 1, sizeof(%s));\n", tc);
-    emit(E, "    for (int64_t j = 0; j < o->map.len; j++)\n");
-    emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = %s;\n}\n", tc, out);
+    emit_table_out(E, "(*outs)", "o->map", tc, out);
+    emit(E, "}\n");
     emit_memo_begin(E, n);
     emit(E, "    sr_rdd outs = sr_rdd_new(b, TS%d_parts);\n", id);
     emit(E, "    sr_run_tasks(b, TS%d_parts, win2_%d_slide, &outs);\n", id, id);
