@@ -1,0 +1,231 @@
+/* check_values.c - methods of values: String, Int/Long/Double, Option,
+ * Seq/Array/List/ListBuffer. */
+#include "check_internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ===================================================================== */
+/* Methods of values                                                     */
+/* ===================================================================== */
+
+/* Check the arguments of `call` against parameter types (NULL = any value). */
+static bool value_args(checker *C, ast *call, const char *name, int n, const type *t0,
+                       const type *t1) {
+    int got = ck_nargs(call);
+    if (got != n) {
+        ck_error_at(C, call, "%s takes %d argument%s, not %d", name, n, n == 1 ? "" : "s", got);
+        return false;
+    }
+    const type *want[2] = { t0, t1 };
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        const type *t = ck_check_expr(C, ck_arg(call, i), want[i]);
+        if (want[i] && !ty_assignable(want[i], t) &&
+            !(want[i]->kind == TY_DOUBLE && t->kind == TY_INT)) {
+            ck_error_at(C, ck_arg(call, i), "%s expects %s here, not %s", name, ty_name(want[i]), ty_name(t));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+const type *ck_string_method(checker *C, ast *call, ast *sel) {
+    const char *m = sel->name;
+    ast *at = call ? call : sel;
+    const type *S = ty_string(), *I = ty_int(), *B = ty_bool();
+    static const struct {
+        const char *name;
+        method meth;
+        int nargs;
+        int arg;     /* 0: none, 'S': strings, 'I': ints */
+        char ret;    /* 'S' String, 'I' Int, 'B' Boolean, 'D' Double, 'A' Array[String] */
+        const char *fails;
+    } table[] = {
+        { "split", M_STR_SPLIT, 1, 'S', 'A', NULL },
+        { "trim", M_STR_TRIM, 0, 0, 'S', NULL },
+        { "toLowerCase", M_STR_LOWER, 0, 0, 'S', NULL },
+        { "toUpperCase", M_STR_UPPER, 0, 0, 'S', NULL },
+        { "length", M_STR_LENGTH, 0, 0, 'I', NULL },
+        { "size", M_STR_LENGTH, 0, 0, 'I', NULL },
+        { "contains", M_STR_CONTAINS, 1, 'S', 'B', NULL },
+        { "startsWith", M_STR_STARTS, 1, 'S', 'B', NULL },
+        { "endsWith", M_STR_ENDS, 1, 'S', 'B', NULL },
+        { "replace", M_STR_REPLACE, 2, 'S', 'S', NULL },
+        { "replaceAll", M_STR_REPLACEALL, 2, 'S', 'S', NULL },
+        { "toInt", M_STR_TOINT, 0, 0, 'I', "toInt" },
+        { "toLong", M_STR_TOINT, 0, 0, 'I', "toLong" },
+        { "toDouble", M_STR_TODOUBLE, 0, 0, 'D', "toDouble" },
+        { "isEmpty", M_STR_ISEMPTY, 0, 0, 'B', NULL },
+        { "nonEmpty", M_STR_NONEMPTY, 0, 0, 'B', NULL },
+        { "indexOf", M_STR_INDEXOF, 1, 'S', 'I', NULL },
+        { "equals", M_STR_EQUALS, 1, 'S', 'B', NULL },
+        { "toString", M_TOSTRING, 0, 0, 'S', NULL },
+    };
+    if (!strcmp(m, "substring")) {
+        int n = ck_nargs(call);
+        if (n < 1 || n > 2)
+            return ck_error_at(C, at, "substring takes 1 or 2 arguments, not %d", n);
+        value_args(C, call, m, n, I, I);
+        ck_set_method(at, M_STR_SUBSTRING);
+        ck_add_site(C, at, "substring");
+        return S;
+    }
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (strcmp(m, table[i].name) != 0)
+            continue;
+        if (table[i].nargs > 0 || call) {
+            const type *a = table[i].arg == 'S' ? S : table[i].arg == 'I' ? I : NULL;
+            if (!value_args(C, call ? call : sel, m, table[i].nargs, a, a))
+                return ty_error();
+        }
+        ck_set_method(at, table[i].meth);
+        if (table[i].fails)
+            ck_add_site(C, at, table[i].fails);
+        switch (table[i].ret) {
+        case 'S': return S;
+        case 'I': return I;
+        case 'B': return B;
+        case 'D': return ty_double();
+        default: return ty_seq(S, COLL_ARRAY);
+        }
+    }
+    return ck_error_at(C, sel, "String has no method '%s'", m);
+}
+
+const type *ck_number_method(checker *C, ast *call, ast *sel, const type *T) {
+    const char *m = sel->name;
+    ast *at = call ? call : sel;
+    if (call && (!strcmp(m, "max") || !strcmp(m, "min"))) {
+        if (!value_args(C, call, m, 1, T, NULL))
+            return ty_error();
+        ck_set_method(at, m[1] == 'a' ? M_NUM_MAX : M_NUM_MIN);
+        return T;
+    }
+    if (call && ck_nargs(call) > 0)
+        return ck_error_at(C, call, "%s.%s takes no arguments", ty_name(T), m);
+    if (!strcmp(m, "toInt") || !strcmp(m, "toLong")) {
+        ck_set_method(at, M_NUM_TOINT);
+        return ty_int();
+    }
+    if (!strcmp(m, "toDouble") || !strcmp(m, "toFloat")) {
+        ck_set_method(at, M_NUM_TODOUBLE);
+        return ty_double();
+    }
+    if (!strcmp(m, "abs")) {
+        ck_set_method(at, M_NUM_ABS);
+        return T;
+    }
+    if (!strcmp(m, "toString")) {
+        ck_set_method(at, M_TOSTRING);
+        return ty_string();
+    }
+    return ck_error_at(C, sel, "%s has no method '%s'", ty_name(T), m);
+}
+
+const type *ck_option_method(checker *C, ast *call, ast *sel, const type *T) {
+    const char *m = sel->name;
+    ast *at = call ? call : sel;
+    const type *E = T->elems[0];
+    if (!strcmp(m, "getOrElse")) {
+        if (!value_args(C, call, m, 1, E->kind == TY_NULL ? NULL : E, NULL))
+            return ty_error();
+        ck_set_method(at, M_OPT_GETORELSE);
+        return E->kind == TY_NULL ? ck_arg(call, 0)->ty : E;
+    }
+    if (call && ck_nargs(call) > 0)
+        return ck_error_at(C, call, "Option.%s takes no arguments", m);
+    if (!strcmp(m, "isEmpty")) { ck_set_method(at, M_OPT_ISEMPTY); return ty_bool(); }
+    if (!strcmp(m, "isDefined") || !strcmp(m, "nonEmpty")) { ck_set_method(at, M_OPT_ISDEFINED); return ty_bool(); }
+    if (!strcmp(m, "get")) {
+        ck_set_method(at, M_OPT_GET);
+        ck_add_site(C, at, "None.get");
+        return E;
+    }
+    if (!strcmp(m, "toString")) { ck_set_method(at, M_TOSTRING); return ty_string(); }
+    return ck_error_at(C, sel, "%s has no method '%s'", ty_name(T), m);
+}
+
+const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
+    const char *m = sel->name;
+    ast *at = call ? call : sel;
+    const type *E = T->elems[0];
+    ast *f = ck_arg(call, 0);
+    if (!strcmp(m, "foreach") || !strcmp(m, "map") || !strcmp(m, "filter") ||
+        !strcmp(m, "exists") || !strcmp(m, "forall")) {
+        if (!ck_need_args(C, call ? call : sel, m, 1, 1))
+            return ty_error();
+        const type *ret = ck_check_fn1(C, f, E, FN_INLINE, NULL);
+        switch (m[0]) {
+        case 'f':
+            if (m[1] == 'o' && m[2] == 'r' && m[3] == 'e') {
+                ck_set_method(at, M_SEQ_FOREACH);
+                return ty_unit();
+            }
+            if (ret->kind != TY_BOOL && !ck_is_err(ret))
+                ck_error_at(C, f, "%s's function must return Boolean, not %s", m, ty_name(ret));
+            ck_set_method(at, m[1] == 'i' ? M_SEQ_FILTER : M_SEQ_FORALL);
+            return m[1] == 'i' ? ty_seq(E, T->coll) : ty_bool();
+        case 'e':
+            if (ret->kind != TY_BOOL && !ck_is_err(ret))
+                ck_error_at(C, f, "exists's function must return Boolean, not %s", ty_name(ret));
+            ck_set_method(at, M_SEQ_EXISTS);
+            return ty_bool();
+        default:
+            if (!ty_is_value(ret) && !ck_is_err(ret))
+                return ck_error_at(C, f, "map's function must return a value, not %s", ty_name(ret));
+            ck_set_method(at, M_SEQ_MAP);
+            return ty_seq(ret, T->coll == COLL_ITERABLE ? COLL_LIST : T->coll);
+        }
+    }
+    if (!strcmp(m, "contains")) {
+        if (!value_args(C, call, m, 1, E, NULL))
+            return ty_error();
+        ck_set_method(at, M_SEQ_CONTAINS);
+        return ty_bool();
+    }
+    if (!strcmp(m, "append") || !strcmp(m, "+=")) {
+        if (!value_args(C, call, m, 1, E, NULL))
+            return ty_error();
+        ck_set_method(at, M_SEQ_APPEND);
+        return ty_unit();
+    }
+    if (!strcmp(m, "mkString")) {
+        if (ck_nargs(call) > 1)
+            return ck_error_at(C, at, "mkString takes at most 1 argument here");
+        if (ck_nargs(call) == 1 && !value_args(C, call, m, 1, ty_string(), NULL))
+            return ty_error();
+        ck_set_method(at, M_SEQ_MKSTRING);
+        return ty_string();
+    }
+    if (call && ck_nargs(call) > 0)
+        return ck_error_at(C, call, "%s.%s takes no arguments", ty_name(T), m);
+    if (!strcmp(m, "size") || !strcmp(m, "length")) { ck_set_method(at, M_SEQ_SIZE); return ty_int(); }
+    if (!strcmp(m, "isEmpty")) { ck_set_method(at, M_SEQ_ISEMPTY); return ty_bool(); }
+    if (!strcmp(m, "nonEmpty")) { ck_set_method(at, M_SEQ_NONEMPTY); return ty_bool(); }
+    if (!strcmp(m, "toList") || !strcmp(m, "toSeq") || !strcmp(m, "toArray") ||
+        !strcmp(m, "toBuffer")) {
+        ck_set_method(at, M_SEQ_TOSEQ);
+        return ty_seq(E, m[2] == 'L' ? COLL_LIST : m[2] == 'A' ? COLL_ARRAY :
+                         m[2] == 'B' ? COLL_BUFFER : COLL_SEQ);
+    }
+    if (!strcmp(m, "toString")) { ck_set_method(at, M_TOSTRING); return ty_string(); }
+    if (!strcmp(m, "sum") || !strcmp(m, "max") || !strcmp(m, "min")) {
+        if (!ty_is_numeric(E) && !(m[1] != 'u' && E->kind == TY_STRING))
+            return ck_error_at(C, sel, "%s of %s: elements are not numbers", m, ty_name(T));
+        ck_set_method(at, m[1] == 'u' ? M_SEQ_SUM : m[1] == 'a' ? M_SEQ_MAX : M_SEQ_MIN);
+        if (m[1] != 'u')
+            ck_add_site(C, at, m[1] == 'a' ? "max of an empty collection" : "min of an empty collection");
+        return E;
+    }
+    if (!strcmp(m, "head") || !strcmp(m, "last")) {
+        ck_set_method(at, m[0] == 'h' ? M_SEQ_HEAD : M_SEQ_LAST);
+        ck_add_site(C, at, m[0] == 'h' ? "head of an empty collection" : "last of an empty collection");
+        return E;
+    }
+    return ck_error_at(C, sel, "%s has no method '%s'", ty_name(T), m);
+}
