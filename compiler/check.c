@@ -159,7 +159,7 @@ const type *ck_resolve_type(checker *C, ast *t) {
     static const struct { const char *name; seq_coll coll; } seqs[] = {
         { "Seq", COLL_SEQ }, { "List", COLL_LIST }, { "Array", COLL_ARRAY },
         { "ListBuffer", COLL_BUFFER }, { "Iterable", COLL_ITERABLE },
-        { "ArrayBuffer", COLL_BUFFER }, { "IndexedSeq", COLL_SEQ }, { "Vector", COLL_SEQ },
+        { "ArrayBuffer", COLL_ARRAYBUF }, { "IndexedSeq", COLL_SEQ }, { "Vector", COLL_SEQ },
     };
     for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++)
         if (strcmp(name, seqs[i].name) == 0) {
@@ -604,7 +604,7 @@ const type *ck_unify(const type *a, const type *b) {
 
 static const type *collection(checker *C, ast *call, const char *fn, const type *expect) {
     seq_coll coll = !strcmp(fn, "List") ? COLL_LIST : !strcmp(fn, "Array") ? COLL_ARRAY :
-                    !strcmp(fn, "Seq") ? COLL_SEQ : COLL_BUFFER;
+                    !strcmp(fn, "Seq") ? COLL_SEQ : !strcmp(fn, "ArrayBuffer") ? COLL_ARRAYBUF : COLL_BUFFER;
     const type *elem = NULL;
     ast *callee = call->a;
     if (callee->targs.len == 1)
@@ -1120,6 +1120,13 @@ static void check_setting(checker *C, ast *s) {
         for (int i = 0; i < p->nconf; i++)
             if (!strcmp(p->conf[i].key, key))
                 ck_error_at(C, s, "conf \"%s\" is set twice", key);
+        /* spark.master and spark.app.name are the master and app settings */
+        if (!strcmp(key, "spark.master") && !valid_master(value))
+            ck_error_at(C, a1, "spark.master must be \"local\", \"local[N]\" or \"local[*]\"");
+        else if (!strcmp(key, "spark.master"))
+            ck_set_once(C, s, &p->master, xstrdup(value), "the master");
+        else if (!strcmp(key, "spark.app.name"))
+            ck_set_once(C, s, &p->app, xstrdup(value), "the application name");
         conf_kv kv = { key, value };
         PUSH(p->conf, p->nconf, kv);
     } else {

@@ -106,6 +106,7 @@ static const char *coll_display(seq_coll c) {
     case COLL_SEQ: case COLL_LIST: return "List";
     case COLL_ARRAY: return "Array";
     case COLL_BUFFER: return "ListBuffer";
+    case COLL_ARRAYBUF: return "ArrayBuffer";
     case COLL_ITERABLE: return "CompactBuffer";
     }
     return "List";

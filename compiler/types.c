@@ -108,6 +108,7 @@ static const char *coll_name(seq_coll c) {
     case COLL_LIST: return "List";
     case COLL_ARRAY: return "Array";
     case COLL_BUFFER: return "ListBuffer";
+    case COLL_ARRAYBUF: return "ArrayBuffer";
     case COLL_ITERABLE: return "Iterable";
     }
     return "Seq";

@@ -35,6 +35,7 @@ typedef enum seq_coll {
     COLL_LIST,      /* List(...) */
     COLL_ARRAY,     /* Array(...) */
     COLL_BUFFER,    /* ListBuffer(...) */
+    COLL_ARRAYBUF,  /* ArrayBuffer(...) */
     COLL_ITERABLE,  /* groupByKey's values: prints as CompactBuffer(...) */
 } seq_coll;
 

@@ -1,0 +1,1 @@
+grep -q 'Started named: .* 3 workers' stderr
