@@ -417,15 +417,21 @@ static void sink_reduce(emitter *E, const char *var, const type *t, void *arg) {
     emitln(E, "acc = r;");
 }
 
-/* Tables kept across batches, one per task; grown when more tasks come. */
+/* An array NAME_tables of maps of type M kept across batches, one per task,
+ * grown by NAME_tables_for(n) when more tasks come. */
+static void emit_table_array(emitter *E, const char *M, const char *name) {
+    emit(E, "static %s *%s_tables;\nstatic int %s_ntables;\n", M, name, name);
+    emit(E, "static %s *%s_tables_for(int n) {\n", M, name);
+    emit(E, "    if (n > %s_ntables) {\n", name);
+    emit(E, "        %s_tables = sr_xrealloc(%s_tables, (size_t)n * sizeof *%s_tables);\n", name, name, name);
+    emit(E, "        for (int i = %s_ntables; i < n; i++) %s_init(&%s_tables[i]);\n", name, M, name);
+    emit(E, "        %s_ntables = n;\n    }\n    return %s_tables;\n}\n", name, name);
+}
+
+/* A map type M and its per-task array M_tables. */
 static void emit_tables(emitter *E, const char *M, const char *K, const char *V, const char *eq) {
     emit(E, "SR_MAP_DEFINE(%s, %s, %s, %s)\n", M, K, V, eq);
-    emit(E, "static %s *%s_tables;\nstatic int %s_ntables;\n", M, M, M);
-    emit(E, "static %s *%s_tables_for(int n) {\n", M, M);
-    emit(E, "    if (n > %s_ntables) {\n", M);
-    emit(E, "        %s_tables = sr_xrealloc(%s_tables, (size_t)n * sizeof *%s_tables);\n", M, M, M);
-    emit(E, "        for (int i = %s_ntables; i < n; i++) %s_init(&%s_tables[i]);\n", M, M, M);
-    emit(E, "        %s_ntables = n;\n    }\n    return %s_tables;\n}\n", M, M);
+    emit_table_array(E, M, M);
 }
 
 static void emit_count_or_reduce(emitter *E, dag_node *n) {
@@ -507,7 +513,9 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     keyed_sink ks = { n, 0 };
     emit_stage_comment(E, n, steps, ns);
     emit_tables(E, M, ty_c(K), ty_c(V), eq);
-    emit(E, "static %s *R%d_tables;\nstatic int R%d_ntables;\n", M, n->id, n->id);
+    char R[32];
+    snprintf(R, sizeof R, "R%d", n->id);
+    emit_table_array(E, M, R); /* the reduce side's tables, one per key partition */
     /* map side */
     emit(E, "static void node_%d_map(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     E->indent = 1;
@@ -551,10 +559,7 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     emit_memo_begin(E, n);
     emit(E, "    sr_rdd io[2] = { node_%d(b), sr_rdd_new(b, b->nworkers) };\n", base->id);
     emit(E, "    %s_tables_for(io[0].nparts);\n", M);
-    emit(E, "    if (b->nworkers > R%d_ntables) {\n", n->id);
-    emit(E, "        R%d_tables = sr_xrealloc(R%d_tables, (size_t)b->nworkers * sizeof *R%d_tables);\n", n->id, n->id, n->id);
-    emit(E, "        for (int i = R%d_ntables; i < b->nworkers; i++) %s_init(&R%d_tables[i]);\n", n->id, M, n->id);
-    emit(E, "        R%d_ntables = b->nworkers;\n    }\n", n->id);
+    emit(E, "    R%d_tables_for(b->nworkers);\n", n->id);
     emit(E, "    sr_run_tasks(b, io[0].nparts, node_%d_map, io);\n", n->id);
     emit(E, "    sr_run_tasks(b, io[1].nparts, node_%d_reduce, io);\n", n->id);
     emit_memo_end(E, n, "io[1]");
