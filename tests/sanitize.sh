@@ -16,6 +16,8 @@
 # Prints "sanitize: N passed, M failed, K skipped".
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/tests/parallel.sh"
+pass=0 fail=0 skip=0
 B=${SANITIZE_BUILD:-$root/build/asan}
 case $B in /*) ;; *) B=$root/$B ;; esac
 work=$(mktemp -d)
@@ -37,7 +39,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0
 cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined"
 
-pass=0 fail=0 skip=0
 # reported LOG: does the log hold a sanitizer report?
 reported() { grep -qE 'runtime error:|ERROR: (Address|Leak)Sanitizer|SUMMARY: (Address|Undefined|Leak)' "$1"; }
 failed() { # WHAT LOG
@@ -97,20 +98,4 @@ cases=("$@")
 if [ ${#cases[@]} -eq 0 ]; then
     for d in tests/e2e/*/; do cases+=("$(basename "$d")"); done
 fi
-running=0
-for name in "${cases[@]}"; do
-    if [ $running -ge 2 ]; then wait -n || true; running=$((running - 1)); fi
-    run_case "$name" &
-    running=$((running + 1))
-done
-wait
-for name in "${cases[@]}"; do
-    cat "$work/$name.report" 2>/dev/null || true
-    case $(cat "$work/$name.result" 2>/dev/null) in
-    pass) pass=$((pass + 1)) ;;
-    skip) skip=$((skip + 1)) ;;
-    *)    fail=$((fail + 1)) ;;
-    esac
-done
-echo "sanitize: $pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+run_cases sanitize run_case "${cases[@]}"

@@ -8,11 +8,11 @@
 # Usage: tests/e2e/fusion.sh [NAME...]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/parallel.sh"
 streamc="$root/build/streamc"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-pass=0 fail=0 skip=0
 cases=("$@")
 if [ ${#cases[@]} -eq 0 ]; then
     for d in "$root"/tests/e2e/*/; do cases+=("$(basename "$d")"); done
@@ -60,20 +60,4 @@ one() {
     echo pass > "$work/$name.result"
 }
 # two cases at a time (each compiles twice, then runs twice)
-running=0
-for name in "${cases[@]}"; do
-    if [ $running -ge 2 ]; then wait -n || true; running=$((running - 1)); fi
-    one "$name" &
-    running=$((running + 1))
-done
-wait
-for name in "${cases[@]}"; do
-    cat "$work/$name.report" 2>/dev/null || true
-    case $(cat "$work/$name.result" 2>/dev/null) in
-    pass) pass=$((pass + 1)) ;;
-    skip) skip=$((skip + 1)) ;;
-    *)    fail=$((fail + 1)) ;;
-    esac
-done
-echo "fusion: $pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+run_cases fusion one "${cases[@]}"
