@@ -520,6 +520,24 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         !strcmp(m, "name") || !strcmp(m, "setName")) {
         for (int i = 0; i < ck_nargs(call); i++)
             ck_check_expr(C, ck_arg(call, i), NULL);
+        /* .name("totals") on a stateful operator names its state in checkpoints */
+        bool stateful = in->op == OP_UPDATESTATE || in->op == OP_WINDOW || in->op == OP_WINDOWINV ||
+                        in->op == OP_WINDOWAGG;
+        char *label = NULL;
+        if ((!strcmp(m, "name") || !strcmp(m, "setName")) && ck_nargs(call) == 1 && stateful) {
+            if (!ck_const_str(C, ck_arg(call, 0), &label) || !label[0]) {
+                free(label);
+                return ck_error_at(C, ck_arg(call, 0), "a state's name must be a non-empty constant string");
+            }
+            if (in->label && strcmp(in->label, label) != 0)
+                ck_error_at(C, ck_arg(call, 0), "this state is already named \"%s\"", in->label);
+            for (int i = 0; i < C->p->dag.len; i++)
+                if (C->p->dag.nodes[i] != in && C->p->dag.nodes[i]->label &&
+                    !strcmp(C->p->dag.nodes[i]->label, label))
+                    ck_error_at(C, ck_arg(call, 0), "another stateful operator is already named \"%s\"", label);
+            free(in->label);
+            in->label = label;
+        }
         call->sem_kind = SEM_NODE;
         call->sem = in;
         return ty_dstream(T);

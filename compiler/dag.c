@@ -41,6 +41,7 @@ void dag_free(dag *d) {
         free(d->nodes[i]->in);
         free(d->nodes[i]->prefix);
         free(d->nodes[i]->suffix);
+        free(d->nodes[i]->label);
         free(d->nodes[i]);
     }
     free(d->nodes);

@@ -50,6 +50,7 @@ struct dag_node {
     int64_t window_ms;    /* window: its length */
     int wmode;            /* window reduces: WM_* below */
     int64_t slide_ms;     /* batches of this node exist at multiples of this (0: every batch) */
+    char *label;          /* .name("...") of a stateful node: its identity in checkpoints */
     /* planning (fuse.c) */
     int nconsumers;
     bool materialized;    /* computed into an sr_rdd each batch */

@@ -112,6 +112,59 @@ static const char *coll_display(seq_coll c) {
     return "List";
 }
 
+/* enc_ and dec_: a value to and from its checkpoint encoding (streamrt.h);
+ * dec_ allocates what the value points to in arena `a`. */
+static void emit_codec_functions(emitter *E, const type *t) {
+    char k[16], c[32];
+    snprintf(k, sizeof k, "%s", tkey(t));
+    snprintf(c, sizeof c, "%s", ty_c(t));
+    switch (t->kind) {
+    case TY_INT: case TY_TIME: case TY_DOUBLE: case TY_BOOL: {
+        const char *how = t->kind == TY_DOUBLE ? "f64" : t->kind == TY_BOOL ? "bool" : "i64";
+        emit(E, "static inline void enc_%s(sr_buf *b, %s v) { sr_enc_%s(b, v); }\n", k, c, how);
+        emit(E, "static inline %s dec_%s(sr_dec *d, sr_arena *a) { (void)a; return sr_dec_%s(d); }\n", c, k, how);
+        break;
+    }
+    case TY_STRING:
+        emit(E, "static inline void enc_%s(sr_buf *b, sr_str v) { sr_enc_str(b, v); }\n", k);
+        emit(E, "static inline sr_str dec_%s(sr_dec *d, sr_arena *a) { return sr_dec_str(d, a); }\n", k);
+        break;
+    case TY_TUPLE:
+        emit(E, "static inline void enc_%s(sr_buf *b, %s v) {\n", k, c);
+        for (int f = 0; f < t->nelems; f++)
+            emit(E, "    enc_%s(b, v._%d);\n", tkey(t->elems[f]), f + 1);
+        emit(E, "}\nstatic inline %s dec_%s(sr_dec *d, sr_arena *a) {\n    %s v;\n", c, k, c);
+        for (int f = 0; f < t->nelems; f++)
+            emit(E, "    v._%d = dec_%s(d, a);\n", f + 1, tkey(t->elems[f]));
+        emit(E, "    return v;\n}\n");
+        break;
+    case TY_OPTION: {
+        char ek[16];
+        snprintf(ek, sizeof ek, "%s", tkey(t->elems[0]));
+        emit(E, "static inline void enc_%s(sr_buf *b, %s v) { sr_enc_bool(b, v.some); if (v.some) enc_%s(b, v.v); }\n",
+             k, c, ek);
+        emit(E, "static inline %s dec_%s(sr_dec *d, sr_arena *a) {\n    %s v = {0};\n", c, k, c);
+        emit(E, "    if ((v.some = sr_dec_bool(d))) v.v = dec_%s(d, a);\n    return v;\n}\n", ek);
+        break;
+    }
+    case TY_SEQ: {
+        char ek[16], ec[32];
+        snprintf(ek, sizeof ek, "%s", tkey(t->elems[0]));
+        snprintf(ec, sizeof ec, "%s", ty_c(t->elems[0]));
+        emit(E, "static inline void enc_%s(sr_buf *b, sr_seq v) {\n    sr_enc_u64(b, (uint64_t)v.len);\n", k);
+        emit(E, "    for (int64_t i = 0; i < v.len; i++) enc_%s(b, SR_SEQ_AT(%s, v, i));\n}\n", ek, ec);
+        emit(E, "static inline sr_seq dec_%s(sr_dec *d, sr_arena *a) {\n", k);
+        emit(E, "    sr_seq v = {0};\n    int64_t n = sr_dec_count(d);\n");
+        emit(E, "    sr_seq_reserve(a, &v, n ? n : 1, sizeof(%s));\n", ec);
+        emit(E, "    for (int64_t i = 0; i < n && !d->bad; i++) SR_SEQ_AT(%s, v, v.len++) = dec_%s(d, a);\n", ec, ek);
+        emit(E, "    return v;\n}\n");
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 /* fmt_ (Scala toString into a buffer), tostr_, eq_, hash_, cmp_, copy_. */
 static void emit_value_functions(emitter *E, const type *t) {
     char k[16], c[32]; /* tkey() and ty_c() return rotating buffers */
@@ -210,6 +263,7 @@ static void emit_value_functions(emitter *E, const type *t) {
     default:
         return;
     }
+    emit_codec_functions(E, t);
     if (t->kind == TY_TUPLE || t->kind == TY_OPTION || t->kind == TY_SEQ || t->kind == TY_TIME)
         emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) {\n    sr_buf b = {0};\n    fmt_%s(&b, v);\n"
                 "    sr_str s = sr_buf_to_str(cx, &b);\n    sr_buf_free(&b);\n    return s;\n}\n", k, c, k);
@@ -678,6 +732,7 @@ static void emit_update_state(emitter *E, dag_node *n) {
     emit(E, "typedef struct %s_part { %s map; sr_arena arena; } %s_part; /* one key partition's state */\n", ST, ST, ST);
     emit(E, "static %s_part *%s_gen[2]; /* [cur]: the state now; [!cur]: being written */\n", ST, ST);
     emit(E, "static int %s_cur, %s_parts;\n", ST, ST);
+    emit_state_updatestate(E, n);
     /* map side */
     emit(E, "static void node_%d_map(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", id);
     E->indent = 1;
@@ -734,23 +789,7 @@ static void emit_update_state(emitter *E, dag_node *n) {
     emit(E, "}\n");
     /* the node: one state store per key partition, made at the first batch */
     emit_memo_begin(E, n);
-    emit(E, "    if (!%s_parts) {\n", ST);
-    emit(E, "        %s_parts = b->nworkers;\n", ST);
-    emit(E, "        for (int g = 0; g < 2; g++) {\n");
-    emit(E, "            %s_gen[g] = sr_xcalloc((size_t)%s_parts, sizeof **%s_gen);\n", ST, ST, ST);
-    emit(E, "            for (int p = 0; p < %s_parts; p++) sr_arena_init(&%s_gen[g][p].arena);\n", ST, ST);
-    emit(E, "        }\n");
-    if (n->initial) {
-        emit(E, "        sr_seq init = %s; /* the initial state */\n", n->initial->cname);
-        emit(E, "        for (int64_t i = 0; i < init.len; i++) {\n");
-        emit(E, "            %s x = SR_SEQ_AT(%s, init, i);\n", tc, tc);
-        emit(E, "            uint64_t h = hash_%s(x._1);\n", kk);
-        emit(E, "            %s_part *p = &%s_gen[0][%s_parts > 1 ? (h >> 32) %% (uint64_t)%s_parts : 0];\n", ST, ST, ST, ST);
-        emit(E, "            bool added;\n");
-        emit(E, "            *%s_put(&p->map, copy_%s(&p->arena, x._1), h, &added) = copy_%s(&p->arena, x._2);\n", ST, kk, sk);
-        emit(E, "        }\n");
-    }
-    emit(E, "    }\n");
+    emit(E, "    %s_prepare(b->nworkers);\n", ST);
     emit(E, "    sr_rdd io[2] = { node_%d(b), sr_rdd_new(b, %s_parts) };\n", base->id, ST);
     emit(E, "    %s_tables_for(io[0].nparts);\n", M);
     emit(E, "    %s_tables_for(%s_parts);\n", G, ST);
@@ -771,12 +810,9 @@ static void emit_window(emitter *E, dag_node *n) {
          (long long)n->slide_ms, (long long)slots);
     emit(E, "typedef struct W%d_slot { sr_arena arena; sr_seq elems; int64_t index; } W%d_slot;\n", id, id);
     emit(E, "static W%d_slot W%d_ring[%lld];\n", id, id, (long long)slots);
+    emit_state_window(E, n, slots);
     emit(E, "static void win_%d_ingest(sr_batch *b) {\n", id);
-    emit(E, "    static bool ready;\n");
-    emit(E, "    if (!ready) {\n");
-    emit(E, "        for (int i = 0; i < %lld; i++) { sr_arena_init(&W%d_ring[i].arena); W%d_ring[i].index = -1; }\n",
-         (long long)slots, id, id);
-    emit(E, "        ready = true;\n    }\n");
+    emit(E, "    W%d_prepare(b->nworkers);\n", id);
     emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
     emit(E, "    W%d_slot *s = &W%d_ring[b->index %% %lld];\n", id, id, (long long)slots);
     emit(E, "    sr_arena_reset(&s->arena);\n");
@@ -869,13 +905,6 @@ static void emit_pane_reduce(emitter *E, dag_node *n, const wshape *w, const cha
  * the worker task of its partition. The number of partitions is fixed at
  * the first batch (the worker count). */
 
-/* Allocate `n` parts of PREFIX<id>_part once: maps and arenas initialised. */
-static void emit_parts_alloc(emitter *E, const char *prefix, int id, const char *arr, const char *count) {
-    emit(E, "        %s%d_%s = sr_xcalloc((size_t)(%s), sizeof *%s%d_%s);\n", prefix, id, arr, count, prefix, id, arr);
-    emit(E, "        for (int i = 0; i < (%s); i++) { %s%d_init(&%s%d_%s[i].map); sr_arena_init(&%s%d_%s[i].arena); }\n",
-         count, prefix, id, prefix, id, arr, prefix, id, arr);
-}
-
 /* reduceByKeyAndWindow with an inverse (and countByWindow,
  * countByValueAndWindow, reduceByWindow with an inverse): every batch is
  * reduced into its slot of a ring (per-key partials); at each slide the
@@ -901,6 +930,7 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "static WI%d_part *WI%d_win;  /* [p * 2 + WI%d_cur[p]]: the window's table */\n", id, id, id);
     emit(E, "static int *WI%d_cur, WI%d_parts;\n", id, id);
     emit(E, "static int64_t WI%d_last; /* batch index of the last slide */\n", id);
+    emit_state_window_inverse(E, n, ws.K, ws.V, slots);
     emit(E, "static void wininv_%d_task(sr_ctx *cx, int task, void *arg) {\n", id);
     emit(E, "    sr_rdd in = *(sr_rdd *)arg;\n    uint64_t parts = (uint64_t)WI%d_parts;\n    bool added;\n", id);
     emit(E, "    WI%d_part *s = &WI%d_ring[task * %lld + cx->batch->index %% %lld];\n", id, id, W, W);
@@ -908,13 +938,7 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit_pane_reduce(E, n, &ws, "WI", "s");
     emit(E, "}\n");
     emit(E, "static void wininv_%d_ingest(sr_batch *b) {\n", id);
-    emit(E, "    if (!WI%d_parts) {\n        WI%d_parts = b->nworkers;\n", id, id);
-    char count[64];
-    snprintf(count, sizeof count, "WI%d_parts * %lld", id, W);
-    emit_parts_alloc(E, "WI", id, "ring", count);
-    snprintf(count, sizeof count, "WI%d_parts * 2", id);
-    emit_parts_alloc(E, "WI", id, "win", count);
-    emit(E, "        WI%d_cur = sr_xcalloc((size_t)WI%d_parts, sizeof *WI%d_cur);\n    }\n", id, id, id);
+    emit(E, "    WI%d_prepare(b->nworkers);\n", id);
     emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
     emit(E, "    sr_run_tasks(b, WI%d_parts, wininv_%d_task, &in);\n}\n", id, id);
     /* the slide: one task per key partition */
@@ -1005,6 +1029,7 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "static TS%d_part *TS%d_back, *TS%d_out; /* [p]: panes fhi+1..now; the window */\n", id, id, id);
     emit(E, "static int TS%d_parts;\n", id);
     emit(E, "static int64_t TS%d_flo = 1, TS%d_fhi = 0; /* front covers panes flo..fhi */\n", id, id);
+    emit_state_window_twostacks(E, n, ws.K, ws.V, NP);
     emit(E, "static void TS%d_merge(sr_ctx *cx, TS%d_part *dst, TS%d *src) { /* dst (+)= src */\n", id, id, id);
     emit(E, "    bool added;\n");
     emit(E, "    for (int64_t j = 0; j < src->len; j++) {\n");
@@ -1021,15 +1046,7 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit_pane_reduce(E, n, &ws, "TS", "pane");
     emit(E, "    TS%d_merge(cx, &TS%d_back[task], &pane->map); /* push */\n}\n", id, id);
     emit(E, "static void win2_%d_ingest(sr_batch *b) {\n", id);
-    emit(E, "    if (!TS%d_parts) {\n        TS%d_parts = b->nworkers;\n", id, id);
-    char count[64];
-    snprintf(count, sizeof count, "TS%d_parts * %lld", id, NP);
-    emit_parts_alloc(E, "TS", id, "pane", count);
-    emit_parts_alloc(E, "TS", id, "front", count);
-    snprintf(count, sizeof count, "TS%d_parts", id);
-    emit_parts_alloc(E, "TS", id, "back", count);
-    emit_parts_alloc(E, "TS", id, "out", count);
-    emit(E, "    }\n");
+    emit(E, "    TS%d_prepare(b->nworkers);\n", id);
     emit(E, "    sr_rdd in = node_%d(b);\n", n->in[0]->id);
     emit(E, "    sr_run_tasks(b, TS%d_parts, win2_%d_task, &in);\n}\n", id, id);
     emit(E, "static void win2_%d_slide(sr_ctx *cx, int task, void *arg) {\n", id);
@@ -1298,6 +1315,7 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
             emit(&E, "    out_%d(b);\n", k);
     }
     emit(&E, "}\n\n");
+    emit_state_table(&E);
     emit_init(&E);
     emit_program_table(&E);
     /* the application's name defaults to the file's base name */
@@ -1311,11 +1329,12 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
     emit(&E, "static const sr_program program = {\n");
     emit(&E, "    .app_name = %s,\n    .source_file = %s,\n    .batch_ms = %" PRId64 ",\n", app, file, p->batch_ms);
     emit(&E, "    .master = %s,\n    .checkpoint_dir = %s,\n    .checkpoint_every_ms = %" PRId64 ",\n",
-         master, ckpt, p->checkpoint_every_ms);
+         master, ckpt, checkpoint_interval(p));
     emit(&E, "    .log_level = %s,\n    .conf = conf,\n    .nconf = %d,\n", level, p->nconf);
     emit(&E, "    .sources = sources,\n    .nsources = %d,\n    .sites = sites,\n    .nsites = %d,\n",
          p->nsources, p->nsites);
     emit(&E, "    .stateful = %s,\n", p->stateful ? "true" : "false");
+    emit(&E, "    .state_ops = state_ops,\n    .nstate_ops = %d,\n", E.nstate_ops);
     emit(&E, "    .init = init,\n    .run_batch = run_batch,\n};\n\n");
     emit(&E, "int main(int argc, char **argv) { return sr_main(argc, argv, &program); }\n");
     free(app);

@@ -36,6 +36,7 @@ typedef struct emitter {
     lambda_info *fn;       /* the function lambda being emitted */
     strbuf *pending;       /* helper functions a lambda needs, written before it */
     const char *bail;      /* statement leaving the current function on error */
+    int nstate_ops;        /* entries of state_ops[] (emit_state_table) */
 } emitter;
 
 void emit(emitter *E, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -81,5 +82,18 @@ void emit_step_locals(emitter *E, const step *steps, int n);
 step step_of(const dag_node *n);
 /* RDD operations in driver code (R_*): a helper function plus its call. */
 char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv);
+
+/* emit_state.c: checkpoint support of the stateful nodes, written after
+ * each one's store declarations: <S><id>_prepare, _save and _load. */
+void emit_table_codec(emitter *E, const char *P, const type *K, const type *V);
+void emit_state_updatestate(emitter *E, dag_node *n);
+void emit_state_window(emitter *E, dag_node *n, int64_t slots);
+void emit_state_window_inverse(emitter *E, dag_node *n, const type *K, const type *V, int64_t slots);
+void emit_state_window_twostacks(emitter *E, dag_node *n, const type *K, const type *V, int64_t np);
+/* The state_ops[] table of the program (after every node). */
+void emit_state_table(emitter *E);
+/* The checkpoint interval: `checkpoint ... every D` (default 10 s) rounded
+ * up to a multiple of the batch interval and of every slide, as Spark. */
+int64_t checkpoint_interval(const program *p);
 
 #endif

@@ -65,88 +65,6 @@ void sr_println(sr_batch *b, const sr_buf *line) {
 }
 
 /* ===================================================================== */
-/* File helpers                                                           */
-/* ===================================================================== */
-
-/* mkdir -p; 0 or -1 with errno. */
-static int mkdirs(const char *path) {
-    char tmp[PATH_MAX];
-    size_t n = strlen(path);
-    if (n == 0)
-        return 0;
-    if (n >= sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(tmp, path, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-        return -1;
-    struct stat st;
-    if (stat(tmp, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
-/* rm -r of a directory we made (regular files and subdirectories). */
-static void remove_tree(const char *path) {
-    DIR *d = opendir(path);
-    if (!d) {
-        unlink(path);
-        return;
-    }
-    struct dirent *e;
-    char sub[PATH_MAX];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (e->d_type == DT_DIR)
-            remove_tree(sub);
-        else if (unlink(sub) != 0 && errno == EISDIR)
-            remove_tree(sub);
-    }
-    closedir(d);
-    rmdir(path);
-}
-
-static int fsync_path(const char *path) {
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* ===================================================================== */
 /* saveAsTextFiles                                                        */
 /* ===================================================================== */
 
@@ -203,7 +121,7 @@ static void remove_stale_temps(const char *parent) {
             continue;
         char path[PATH_MAX + NAME_MAX + 2];
         snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
-        remove_tree(path);
+        sr_remove_tree(path);
     }
     closedir(d);
 }
@@ -240,12 +158,12 @@ sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix) {
         memcpy(s->parent, s->final, (size_t)(slash - s->final));
         s->parent[slash - s->final] = '\0';
     }
-    if (mkdirs(s->parent) != 0) {
+    if (sr_mkdirs(s->parent) != 0) {
         save_error(s, "create directory", s->parent);
         return s;
     }
     snprintf(s->tmp, sizeof s->tmp, "%s/.%s.tmp-%ld", s->parent, s->name, (long)getpid());
-    remove_tree(s->tmp); /* left over by a killed run with our pid */
+    sr_remove_tree(s->tmp); /* left over by a killed run with our pid */
     remove_stale_temps(s->parent);
     if (mkdir(s->tmp, 0777) != 0) {
         save_error(s, "create directory", s->tmp);
@@ -263,7 +181,7 @@ static int write_file(sr_saver *s, const char *name, const char *p, size_t n) {
         save_error(s, "create", path);
         return -1;
     }
-    if (write_all(fd, p, n) != 0) {
+    if (sr_write_all(fd, p, n) != 0) {
         save_error(s, "write", path);
         close(fd);
         return -1;
@@ -298,12 +216,12 @@ static int install(sr_saver *s) {
     if (errno != ENOTEMPTY && errno != EEXIST && errno != EISDIR && errno != ENOTDIR)
         return -1;
     if (renameat2(AT_FDCWD, s->tmp, AT_FDCWD, s->final, RENAME_EXCHANGE) == 0) {
-        remove_tree(s->tmp); /* now the old batch */
+        sr_remove_tree(s->tmp); /* now the old batch */
         return 0;
     }
     char old[sizeof s->tmp];
     snprintf(old, sizeof old, "%s/.%s.old-%ld", s->parent, s->name, (long)getpid());
-    remove_tree(old);
+    sr_remove_tree(old);
     if (rename(s->final, old) != 0)
         return -1;
     if (rename(s->tmp, s->final) != 0) {
@@ -312,7 +230,7 @@ static int install(sr_saver *s) {
         errno = e;
         return -1;
     }
-    remove_tree(old);
+    sr_remove_tree(old);
     return 0;
 }
 
@@ -334,7 +252,7 @@ int sr_save_commit(sr_saver *s, int nparts) {
     }
     if (s->failed || write_file(s, "_SUCCESS", "", 0) != 0)
         goto out;
-    if (fsync_path(s->tmp) != 0) {
+    if (sr_fsync_dir(s->tmp) != 0) {
         save_error(s, "fsync", s->tmp);
         goto out;
     }
@@ -342,14 +260,14 @@ int sr_save_commit(sr_saver *s, int nparts) {
         save_error(s, "rename into place", s->final);
         goto out;
     }
-    if (fsync_path(s->parent) != 0) {
+    if (sr_fsync_dir(s->parent) != 0) {
         save_error(s, "fsync", s->parent);
         goto out;
     }
     rc = 0;
 out:
     if (rc != 0 && s->tmp[0])
-        remove_tree(s->tmp);
+        sr_remove_tree(s->tmp);
     pthread_mutex_destroy(&s->lock);
     free(s);
     return rc;

@@ -48,6 +48,57 @@ int64_t sr_pool_end_batch(sr_pool *p);
 size_t sr_pool_arena_bytes(const sr_pool *p);
 
 /* ===================================================================== */
+/* File helpers (fileio.c). 0, or -1 with errno.                          */
+/* ===================================================================== */
+
+int sr_mkdirs(const char *path);          /* mkdir -p */
+void sr_remove_tree(const char *path);    /* rm -r, best effort */
+int sr_fsync_dir(const char *path);       /* make a directory's entries durable */
+int sr_write_all(int fd, const char *p, size_t n);
+
+/* ===================================================================== */
+/* Checkpoint directory files (checkpoint.c).                             */
+/* ===================================================================== */
+
+typedef struct sr_ckdir sr_ckdir;
+
+/* Create the directory if needed and lock it for this run (a second run on
+ * the same directory is refused, naming the first one's pid); removes the
+ * temporary files of a killed run. NULL with errstr on failure. */
+sr_ckdir *sr_ckdir_open(const char *dir, char *errstr, size_t errlen);
+void sr_ckdir_close(sr_ckdir *d);
+const char *sr_ckdir_path(const sr_ckdir *d);
+
+/* A checkpoint read back whole: `body` is what was written. */
+typedef struct sr_ckfile {
+    int64_t time_ms;
+    char *path;
+    char *data;
+    size_t len;
+    sr_dec body;
+} sr_ckfile;
+
+/* The newest checkpoint whose checksum holds. Damaged ones met on the way
+ * are reported (ERROR), moved aside and skipped. 1: found, 0: none, -1:
+ * none usable although some exist, or the directory cannot be listed. */
+int sr_ckdir_newest(sr_ckdir *d, sr_ckfile *out, char *errstr, size_t errlen);
+void sr_ckfile_free(sr_ckfile *f);
+
+/* Write checkpoint-<time_ms> atomically (temporary file, fsync, rename,
+ * fsync of the directory), start the journal of the batches after it, and
+ * remove what is older than the newest two checkpoints. */
+int sr_ckdir_write(sr_ckdir *d, int64_t time_ms, const sr_buf *body, char *errstr, size_t errlen);
+
+/* Append one record to the journal and fdatasync it. */
+int sr_ckdir_journal(sr_ckdir *d, const sr_buf *payload, char *errstr, size_t errlen);
+
+/* Call fn on every whole record of the journals that follow checkpoints at
+ * or after from_ms, oldest first. Returns the number of records, -1 if the
+ * directory cannot be listed. */
+typedef void (*sr_record_fn)(void *arg, sr_dec payload);
+int sr_ckdir_each_record(sr_ckdir *d, int64_t from_ms, sr_record_fn fn, void *arg);
+
+/* ===================================================================== */
 /* Logging (log.c).                                                       */
 /* ===================================================================== */
 
@@ -94,9 +145,17 @@ typedef struct sr_batch_metrics {
 /* One source of the program, as the scheduler keeps it. */
 typedef struct sr_rt_source {
     sr_source *src;
+    sr_lines lines;           /* this batch's lines (taken when it starts) */
     int64_t cached_index;     /* batch index of `rdd`, 0 = none */
-    sr_rdd rdd;               /* this batch's lines, once taken */
+    sr_rdd rdd;               /* the lines cut into partitions, once asked for */
 } sr_rt_source;
+
+/* A batch of the journal to run again on recovery: its record. */
+typedef struct sr_pending {
+    int64_t time_ms, index;
+    char *data;               /* the journal record (see recovery.c) */
+    size_t len;
+} sr_pending;
 
 struct sr_runtime {
     const sr_program *prog;
@@ -109,6 +168,8 @@ struct sr_runtime {
     int64_t start_ms;            /* clock start (manual: default 0) */
     int64_t max_batches;         /* --batches, 0 = until stopped */
     bool graceful;               /* spark.streaming.stopGracefullyOnShutdown */
+    bool supervise;              /* --supervise: run under a restarting parent */
+    bool reset_on_mismatch;      /* --on-mismatch=reset-state */
     sr_conf_kv *conf_over;       /* --conf key=value, in order (last wins) */
     int nconf_over;
     sr_source_opts source_opts;
@@ -120,6 +181,23 @@ struct sr_runtime {
     sr_rt_source *sources;       /* prog->nsources entries */
     int nsources;
     sr_batch *batch;             /* the batch running, NULL between batches */
+
+    /* Batches: the last one completed (index 0: none yet). Indices count
+     * the batches since the first run of a checkpoint directory. */
+    int64_t last_time_ms;
+    int64_t last_index;
+
+    /* Checkpoints (recovery.c); ckdir NULL = no checkpoint directory. */
+    sr_ckdir *ckdir;
+    bool restored;               /* a checkpoint was loaded */
+    int64_t ckpt_every;          /* checkpoint every this many batches */
+    int64_t ckpt_index;          /* batch index of the last checkpoint written */
+    int64_t ckpt_count;
+    int64_t ckpt_last_us;        /* duration and size of the last one */
+    int64_t ckpt_last_bytes;
+    sr_buf *receipts;            /* per source: what the running batch took */
+    sr_pending *pending;         /* journal batches to replay, oldest first */
+    int npending;
 
     /* Current batch counters (driver thread). */
     int64_t batch_records;
@@ -136,6 +214,36 @@ struct sr_runtime {
     /* Stop requests (signals). */
     sem_t wake;                  /* posted by the signal handler */
 };
+
+/* ===================================================================== */
+/* Supervision (supervise.c).                                             */
+/* ===================================================================== */
+
+/* --supervise: called by sr_main after the options are parsed and before
+ * any thread is started. Forks a child that runs the program and returns
+ * -1 in it (the child goes on with the run). In the parent it restarts the
+ * child whenever it dies abnormally (killed by a signal or a non-zero exit)
+ * after a back-off, forwards SIGINT/SIGTERM to it and returns the exit
+ * status to end the process with once the child ended normally or was
+ * stopped by a signal the parent received. */
+int sr_supervise(sr_runtime *rt, int argc, char **argv);
+
+/* ===================================================================== */
+/* Recovery (recovery.c).                                                 */
+/* ===================================================================== */
+
+/* Open rt->checkpoint_dir (sources opened, not started; state operators
+ * prepared). With a checkpoint there: restore the state, the sources'
+ * positions and last_time_ms/last_index, and list the journal's batches
+ * to replay. 0, or the exit status after logging why not. */
+int sr_recovery_open(sr_runtime *rt);
+/* Write a checkpoint of the state after the last completed batch. */
+int sr_recovery_checkpoint(sr_runtime *rt);
+/* Journal the batch about to run: its time, index and rt->receipts. */
+int sr_recovery_journal(sr_runtime *rt, int64_t time_ms, int64_t index);
+/* The receipt of the source with `key` in a pending batch (empty if none). */
+sr_dec sr_recovery_receipt(const sr_pending *pb, const char *key);
+void sr_recovery_close(sr_runtime *rt);
 
 /* The runtime of the sr_main running in this process, NULL outside it. */
 extern sr_runtime *sr_rt_current;

@@ -198,14 +198,20 @@ static void usage(FILE *f, const char *argv0, const sr_program *prog) {
             "Runs the streaming application %s (batch interval %" PRId64 " ms) until stopped.\n"
             "\n"
             "  --master local[N]|local[*]  worker threads (default: %s)\n"
-            "  --checkpoint DIR            checkpoint directory (recovery)\n"
+            "  --checkpoint DIR            checkpoint directory: resume from it, keep it up to date\n"
+            "  --on-mismatch fail|reset-state\n"
+            "                              a checkpoint whose state does not match the program:\n"
+            "                              refuse to start (default) or drop that state\n"
             "  --conf KEY=VALUE            a runtime setting, overrides the program's (repeatable)\n"
             "                              e.g. spark.streaming.stopGracefullyOnShutdown=true,\n"
             "                              spark.streaming.receiver.maxRate=N, streamc.logLevel=WARN\n"
             "  --clock real|manual         manual: batches back to back at start + k * interval\n"
             "  --start-time MS             the clock's start (manual clock default: 0; real clock\n"
             "                              default: now; batches due in the past run at once)\n"
-            "  --batches N                 stop cleanly after N batches\n"
+            "  --batches N                 stop cleanly after batch N (counted from the first run\n"
+            "                              of the checkpoint directory, if any)\n"
+            "  --supervise                 restart the program when it dies abnormally (with back-off);\n"
+            "                              SIGTERM/SIGINT stop it (as spark-submit --supervise)\n"
             "  --help                      this help\n"
             "  --version                   runtime version\n",
             argv0, prog->app_name ? prog->app_name : "?", prog->batch_ms,
@@ -224,13 +230,17 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
             usage(stdout, argv0, rt->prog);
             return 0;
         }
+        if (strcmp(a, "--supervise") == 0) {
+            rt->supervise = true;
+            continue;
+        }
         if (strcmp(a, "--version") == 0) {
             printf("%s (streamc runtime %s)\n", rt->prog->app_name ? rt->prog->app_name : argv0,
                    SR_VERSION);
             return 0;
         }
-        static const char *const with_value[] = { "--master", "--checkpoint", "--conf",
-                                                  "--clock", "--start-time", "--batches" };
+        static const char *const with_value[] = { "--master", "--checkpoint", "--conf", "--clock",
+                                                  "--start-time", "--batches", "--on-mismatch" };
         const char *name = NULL, *val = NULL;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
             size_t n = strlen(with_value[k]);
@@ -274,6 +284,12 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
             kv->value = eq + 1;
             if (strcmp(key, "spark.master") == 0)
                 rt->master = eq + 1;
+        } else if (strcmp(name, "--on-mismatch") == 0) {
+            if (strcmp(val, "fail") != 0 && strcmp(val, "reset-state") != 0) {
+                fprintf(stderr, "%s: --on-mismatch must be 'fail' or 'reset-state', got '%s'\n", argv0, val);
+                return 64;
+            }
+            rt->reset_on_mismatch = strcmp(val, "reset-state") == 0;
         } else if (strcmp(name, "--clock") == 0) {
             clock = val;
         } else if (strcmp(name, "--start-time") == 0) {
@@ -338,7 +354,7 @@ static void startup_error(sr_runtime *rt, const char *fmt, ...) {
 /* Sources                                                                */
 /* ===================================================================== */
 
-static int start_sources(sr_runtime *rt) {
+static int open_sources(sr_runtime *rt) {
     const sr_program *p = rt->prog;
     char err[512];
     rt->nsources = 0;
@@ -351,6 +367,15 @@ static int start_sources(sr_runtime *rt) {
             return -1;
         }
         rt->sources[rt->nsources++].src = s;
+    }
+    return 0;
+}
+
+static int start_sources(sr_runtime *rt) {
+    char err[512];
+    for (int i = 0; i < rt->nsources; i++) {
+        sr_source *s = rt->sources[i].src;
+        err[0] = '\0';
         if (sr_source_start(s, err, sizeof err) != 0) {
             startup_error(rt, "cannot start source %s: %s", sr_source_name(s),
                    err[0] ? err : "unknown error");
@@ -376,7 +401,7 @@ static void free_sources(sr_runtime *rt) {
 }
 
 /* The batch's lines of source i, split into contiguous partitions that
- * point into the lines array; taken once per batch (cached). */
+ * point into the lines array (once per batch, cached). */
 sr_rdd sr_source_batch(sr_batch *b, int i) {
     sr_runtime *rt = b->rt;
     if (i < 0 || i >= rt->nsources) {
@@ -387,10 +412,7 @@ sr_rdd sr_source_batch(sr_batch *b, int i) {
     sr_rt_source *s = &rt->sources[i];
     if (s->cached_index == b->index)
         return s->rdd;
-    sr_lines lines = { NULL, 0, 0 };
-    sr_source_take(s->src, b->time_ms, b->driver->arena, &lines);
-    rt->batch_records += lines.n;
-    rt->batch_bytes += lines.bytes;
+    sr_lines lines = s->lines;
     int64_t np = (lines.n + LINES_PER_PART - 1) / LINES_PER_PART;
     if (np > b->nworkers)
         np = b->nworkers;
@@ -409,11 +431,36 @@ sr_rdd sr_source_batch(sr_batch *b, int i) {
     return r;
 }
 
+/* Every source's lines for batch b, taken as it starts: again from a
+ * journal record (`replay`), or fresh, noting receipts and journaling them
+ * before the batch runs when there is a checkpoint directory. 0, or -1 if
+ * the journal cannot be written. */
+static int take_sources(sr_runtime *rt, sr_batch *b, const sr_pending *replay) {
+    for (int i = 0; i < rt->nsources; i++) {
+        sr_rt_source *s = &rt->sources[i];
+        if (replay) {
+            sr_dec r = sr_recovery_receipt(replay, sr_source_key(s->src));
+            sr_source_replay(s->src, &r, b->driver->arena, &s->lines);
+        } else if (rt->ckdir) {
+            sr_buf_clear(&rt->receipts[i]);
+            sr_source_take_receipt(s->src, b->time_ms, b->driver->arena, &s->lines, &rt->receipts[i]);
+        } else {
+            sr_source_take(s->src, b->time_ms, b->driver->arena, &s->lines);
+        }
+        rt->batch_records += s->lines.n;
+        rt->batch_bytes += s->lines.bytes;
+    }
+    return rt->ckdir && !replay ? sr_recovery_journal(rt, b->time_ms, b->index) : 0;
+}
+
 /* ===================================================================== */
 /* Batches                                                                */
 /* ===================================================================== */
 
-static void run_batch(sr_runtime *rt, int64_t index, int64_t due_ms) {
+/* Run the batch of time due_ms (its input replayed from `replay` if not
+ * NULL); afterwards a checkpoint when one is due. 0, or -1 when the run
+ * must stop (the journal cannot be written). */
+static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pending *replay) {
     int64_t t0 = sr_mono_us();
     int64_t delay_us = rt->manual_clock ? 0 : now_us() - due_ms * 1000;
     if (delay_us < 0)
@@ -432,6 +479,12 @@ static void run_batch(sr_runtime *rt, int64_t index, int64_t due_ms) {
     rt->batch_records = 0;
     rt->batch_bytes = 0;
 
+    if (take_sources(rt, &b, replay) != 0) {
+        sr_arena_reset(&rt->driver_arena);
+        rt->driver.batch = NULL;
+        rt->batch = NULL;
+        return -1;
+    }
     rt->prog->run_batch(&b);
 
     int64_t t1 = sr_mono_us();
@@ -455,11 +508,15 @@ static void run_batch(sr_runtime *rt, int64_t index, int64_t due_ms) {
     rt->batches_done++;
     rt->total_records += m->records;
     rt->total_dropped += dropped;
+    rt->last_time_ms = due_ms;
+    rt->last_index = index;
 
     if (sr_log_enabled(SR_LOG_INFO)) {
         char extra[64] = "";
         if (dropped)
             snprintf(extra, sizeof extra, ", %" PRId64 " dropped", dropped);
+        if (replay)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", replayed");
         sr_log(SR_LOG_INFO, "Batch %" PRId64 " ms: %" PRId64 " records%s, processing %.3f ms, delay %" PRId64 " ms",
                due_ms, m->records, extra, (double)m->processing_us / 1000.0, delay_us / 1000);
     }
@@ -475,20 +532,42 @@ static void run_batch(sr_runtime *rt, int64_t index, int64_t due_ms) {
     } else {
         rt->slow_streak = 0;
     }
+    if (rt->ckdir && index % rt->ckpt_every == 0)
+        sr_recovery_checkpoint(rt);
+    return 0;
 }
 
-/* The batch loop; returns when stopped. */
-static void run_loop(sr_runtime *rt) {
+/* Where the clock starts on a fresh run: the time of "batch 0". */
+static int64_t clock_origin(sr_runtime *rt) {
     int64_t interval = rt->prog->batch_ms;
-    int64_t first;
-    if (rt->manual_clock) {
-        first = (rt->start_ms >= 0 ? rt->start_ms : 0) + interval;
-    } else {
-        int64_t start = rt->start_ms >= 0 ? rt->start_ms : sr_now_ms();
-        first = (start / interval + 1) * interval;
+    if (rt->manual_clock)
+        return rt->start_ms >= 0 ? rt->start_ms : 0;
+    int64_t start = rt->start_ms >= 0 ? rt->start_ms : sr_now_ms();
+    return start / interval * interval;
+}
+
+static bool done(const sr_runtime *rt) {
+    return rt->max_batches > 0 && rt->last_index >= rt->max_batches;
+}
+
+/* The batch loop: on recovery the journal's batches first, then batch
+ * after batch on the clock. Returns the exit status when stopped. */
+static int run_loop(sr_runtime *rt) {
+    int64_t interval = rt->prog->batch_ms;
+    if (!rt->restored) {
+        rt->last_time_ms = clock_origin(rt);
+        rt->last_index = 0;
+    } else if (rt->start_ms >= 0) {
+        sr_log(SR_LOG_WARN, "--start-time is ignored: the clock goes on from the checkpoint");
     }
-    for (int64_t k = 1; rt->max_batches == 0 || k <= rt->max_batches; k++) {
-        int64_t due = first + (k - 1) * interval;
+    for (int i = 0; i < rt->npending && !stop_signal && !done(rt); i++)
+        if (run_batch(rt, rt->pending[i].index, rt->pending[i].time_ms, &rt->pending[i]) != 0)
+            return 1;
+    /* a checkpoint to start from (and a journal to write to) */
+    if (rt->ckdir && !stop_signal && sr_recovery_checkpoint(rt) != 0)
+        return 1;
+    while (!done(rt)) {
+        int64_t k = rt->last_index + 1, due = rt->last_time_ms + interval;
         if (!rt->manual_clock)
             sleep_until(rt, due, true);
         if (stop_signal) {
@@ -498,12 +577,17 @@ static void run_loop(sr_runtime *rt) {
                 stop_sources(rt, true);
                 if (!rt->manual_clock)
                     sleep_until(rt, due, false);
-                run_batch(rt, k, due);
+                if (run_batch(rt, k, due, NULL) != 0)
+                    return 1;
             }
-            return;
+            break;
         }
-        run_batch(rt, k, due);
+        if (run_batch(rt, k, due, NULL) != 0)
+            return 1;
     }
+    if (rt->ckdir && rt->last_index > rt->ckpt_index && sr_recovery_checkpoint(rt) != 0)
+        return 1;
+    return 0;
 }
 
 /* ===================================================================== */
@@ -512,6 +596,7 @@ static void run_loop(sr_runtime *rt) {
 
 static void cleanup(sr_runtime *rt) {
     free_sources(rt);
+    sr_recovery_close(rt);
     sr_pool_free(rt->pool);
     sr_arena_free(&rt->driver_arena);
     for (int i = 0; i < rt->nconf_over; i++)
@@ -537,9 +622,20 @@ static int start_run(sr_runtime *rt) {
         startup_error(rt, "%s", err[0] ? err : "initialisation failed");
         return 1;
     }
+    for (int i = 0; i < prog->nstate_ops; i++)
+        prog->state_ops[i].prepare(rt->nworkers);
     if (prog->stateful && !rt->checkpoint_dir)
         sr_log(SR_LOG_WARN, "%s has stateful operators but no checkpoint directory: its state will "
                             "not survive a restart (set `checkpoint \"dir\"` or --checkpoint DIR)", app);
+    if (open_sources(rt) != 0)
+        return 1;
+    if (rt->checkpoint_dir) {
+        int64_t every = prog->checkpoint_every_ms / prog->batch_ms;
+        rt->ckpt_every = every > 0 ? every : 1;
+        int status = sr_recovery_open(rt);
+        if (status != 0)
+            return status;
+    }
     if (start_sources(rt) != 0)
         return 1;
     return 0;
@@ -563,6 +659,13 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
         cleanup(rt);
         return status;
     }
+    if (rt->supervise) { /* before any thread exists: the supervisor forks the runs */
+        status = sr_supervise(rt, argc, argv);
+        if (status >= 0) {
+            cleanup(rt);
+            return status;
+        }
+    }
     const char *app = prog->app_name ? prog->app_name : "app";
     if (prog->batch_ms <= 0) {
         startup_error(rt, "the batch interval must be positive (got %" PRId64 " ms)", prog->batch_ms);
@@ -573,6 +676,19 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
         rt->checkpoint_dir = prog->checkpoint_dir;
     rt->graceful = conf_true(rt, "spark.streaming.stopGracefullyOnShutdown");
     rt->source_opts.batch_ms = prog->batch_ms;
+    if (conf_true(rt, "spark.streaming.receiver.writeAheadLog.enable")) {
+        rt->source_opts.wal_dir = rt->checkpoint_dir;
+        if (!rt->checkpoint_dir)
+            sr_log(SR_LOG_WARN, "spark.streaming.receiver.writeAheadLog.enable is ignored: the write-ahead "
+                                "log lives in the checkpoint directory, and there is none");
+        const char *roll = sr_conf_get(rt, "spark.streaming.receiver.writeAheadLog.rollingIntervalSecs");
+        int64_t secs;
+        if (roll && (!parse_i64(roll, &secs) || secs < 1 || secs > INT64_MAX / 1000))
+            sr_log(SR_LOG_WARN, "ignoring spark.streaming.receiver.writeAheadLog.rollingIntervalSecs=%s: "
+                                "not a whole number of seconds >= 1", roll);
+        else if (roll)
+            rt->source_opts.wal_roll_ms = secs * 1000;
+    }
     const char *rate = sr_conf_get(rt, "spark.streaming.receiver.maxRate");
     if (rate) {
         char *end;
@@ -604,12 +720,16 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
     sr_log(SR_LOG_INFO, "Started %s: batch interval %" PRId64 " ms, %d worker%s, %s clock", app,
            prog->batch_ms, rt->nworkers, rt->nworkers == 1 ? "" : "s",
            rt->manual_clock ? "manual" : "real");
-    run_loop(rt);
+    status = run_loop(rt);
     sr_log(SR_LOG_INFO, "Stopped %s after %" PRId64 " batch%s, %" PRId64 " records, %" PRId64 " dropped",
            app, rt->batches_done, rt->batches_done == 1 ? "" : "es", rt->total_records,
            rt->total_dropped);
+    if (rt->ckpt_count)
+        sr_log(SR_LOG_INFO, "%" PRId64 " checkpoint%s written to %s; the last one %" PRId64 " bytes in %.1f ms",
+               rt->ckpt_count, rt->ckpt_count == 1 ? "" : "s", rt->checkpoint_dir, rt->ckpt_last_bytes,
+               (double)rt->ckpt_last_us / 1000.0);
     fflush(stdout);
     restore_signals(&old);
     cleanup(rt);
-    return 0;
+    return status;
 }

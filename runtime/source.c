@@ -54,7 +54,7 @@ void sr_source_base_free(sr_source *s) {
 /* Checks what every implementation relies on, then opens the kind asked. */
 sr_source *sr_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
                           char *errstr, size_t errlen) {
-    static const sr_source_opts no_opts = { 0, 0 };
+    static const sr_source_opts no_opts = { 0 };
     if (!spec) {
         sr_source_errf(errstr, errlen, "no source given");
         return NULL;
@@ -96,10 +96,34 @@ int sr_source_start(sr_source *s, char *errstr, size_t errlen) {
 
 /* Always leaves *out valid (empty when there is nothing). */
 void sr_source_take(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *out) {
-    out->lines = NULL;
-    out->n = 0;
-    out->bytes = 0;
-    s->ops->take(s, time_ms, arena, out);
+    sr_source_take_receipt(s, time_ms, arena, out, NULL);
+}
+
+void sr_source_take_receipt(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *out,
+                            sr_buf *receipt) {
+    *out = (sr_lines){ NULL, 0, 0 };
+    s->ops->take(s, time_ms, arena, out, receipt);
+}
+
+void sr_source_replay(sr_source *s, sr_dec *receipt, sr_arena *arena, sr_lines *out) {
+    *out = (sr_lines){ NULL, 0, 0 };
+    if (s->ops->replay && receipt->p < receipt->end)
+        s->ops->replay(s, receipt, arena, out);
+}
+
+void sr_source_save(sr_source *s, sr_buf *out) {
+    if (s->ops->save)
+        s->ops->save(s, out);
+}
+
+int sr_source_restore(sr_source *s, sr_dec *in, char *errstr, size_t errlen) {
+    if (!s->ops->restore || in->p >= in->end)
+        return 0;
+    return s->ops->restore(s, in, errstr, errlen);
+}
+
+const char *sr_source_key(const sr_source *s) {
+    return sr_source_name(s);
 }
 
 /* Idempotent; also fine on a source that was never started. */

@@ -17,6 +17,13 @@ typedef struct sr_source sr_source;
 typedef struct sr_source_opts {
     double max_rate;        /* spark.streaming.receiver.maxRate: records/s, 0 = unlimited */
     int64_t batch_ms;       /* the batch interval */
+    /* spark.streaming.receiver.writeAheadLog.enable: the checkpoint
+     * directory, under which receivers keep their log (wal/<key>/);
+     * NULL = no log. */
+    const char *wal_dir;
+    /* spark.streaming.receiver.writeAheadLog.rollingIntervalSecs in ms: a
+     * log segment older than this is closed; 0 = the default, 60 s. */
+    int64_t wal_roll_ms;
 } sr_source_opts;
 
 /* The lines one batch takes from a source: views into memory that the
@@ -39,6 +46,23 @@ int sr_source_start(sr_source *s, char *errstr, size_t errlen);
  * next file in name order (queueStream). Line ends: \n, \r\n; a final line
  * without newline counts. Line bytes are copied into `arena`. */
 void sr_source_take(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *out);
+/* sr_source_take that also appends to `receipt` what names the data taken
+ * (files, log ranges), so that sr_source_replay can take it again after a
+ * restart. An empty receipt means nothing to replay. */
+void sr_source_take_receipt(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *out,
+                            sr_buf *receipt);
+/* Take again exactly what a receipt names (a batch replayed on recovery);
+ * the source's position moves past it. Data that is gone is logged and
+ * skipped. */
+void sr_source_replay(sr_source *s, sr_dec *receipt, sr_arena *arena, sr_lines *out);
+/* Checkpoints: the source's position after the last take (files read,
+ * queue position, log offset), and restoring it, before sr_source_start. */
+void sr_source_save(sr_source *s, sr_buf *out);
+int sr_source_restore(sr_source *s, sr_dec *in, char *errstr, size_t errlen);
+/* What identifies the source across program versions ("textFileStream
+ * ./in"); a checkpoint's position is restored into the source whose key
+ * matches. */
+const char *sr_source_key(const sr_source *s);
 /* Stop receiving. With `drain`, lines already received stay available to a
  * last sr_source_take. */
 void sr_source_stop(sr_source *s, bool drain);

@@ -231,10 +231,13 @@ typedef struct dir_src {
     name_set seen;
     uint64_t gen;
     bool trouble;               /* the directory could not be listed; WARN logged */
+    bool restored;              /* `seen` came from a checkpoint: start lists nothing */
 
     /* queueStream */
     name_list files;            /* in name order */
     size_t next;
+    char *last;                 /* the name taken last (checkpoints), NULL = none */
+    char *resume_after;         /* from a checkpoint: start after this name */
 } dir_src;
 
 /* One file's bytes, on their way to lines. */
@@ -249,6 +252,11 @@ static int text_start(sr_source *src, char *errstr, size_t errlen) {
     dir_src *s = (dir_src *)src;
     (void)errstr;
     (void)errlen;
+    if (s->restored) { /* the files already read are known: the others are new */
+        sr_log(SR_LOG_DEBUG, "textFileStream: %s: %zu files read before the restart", s->dir,
+               s->seen.len);
+        return 0;
+    }
     DIR *d = opendir(s->dir);
     if (!d) {
         if (!s->trouble)
@@ -276,23 +284,78 @@ static int text_start(sr_source *src, char *errstr, size_t errlen) {
     return 0;
 }
 
-static void text_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines *out) {
-    dir_src *s = (dir_src *)src;
-    (void)time_ms;
-    if (s->stopped)
-        return;
+/* Read the named files of the open directory d, in the order given, into
+ * `arena` and cut them into lines; the names of the files read go to
+ * `receipt` (when not NULL) as a count and the names. */
+static void read_files(dir_src *s, DIR *d, char **names, size_t n, sr_arena *arena,
+                       sr_lines *out, sr_buf *receipt) {
+    block *blocks = sr_xmalloc((n ? n : 1) * sizeof *blocks);
+    size_t nblocks = 0;
+    int64_t total = 0, bytes = 0;
+    sr_buf read_names = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        block b = { NULL, 0, 0 };
+        int err = 0;
+        switch (read_file(dirfd(d), names[i], arena, &b.p, &b.n, &err)) {
+        case OPEN_OK:
+            b.count = sr_lines_count(b.p, b.n);
+            total += b.count;
+            bytes += (int64_t)b.n;
+            blocks[nblocks++] = b;
+            sr_enc_str(&read_names, (sr_str){ names[i], (int64_t)strlen(names[i]) });
+            sr_log(SR_LOG_DEBUG, "textFileStream: read %s/%s (%zu bytes)", s->dir, names[i], b.n);
+            break;
+        case OPEN_SKIP:
+            break;
+        case OPEN_GONE:
+            sr_log(SR_LOG_WARN, "textFileStream: %s/%s vanished before it was read; skipped",
+                   s->dir, names[i]);
+            break;
+        case OPEN_FAILED:
+            sr_log(SR_LOG_WARN, "textFileStream: cannot read %s/%s: %s; skipped", s->dir,
+                   names[i], strerror(err));
+            break;
+        }
+    }
+    if (receipt && nblocks) {
+        sr_enc_u64(receipt, nblocks);
+        sr_buf_put(receipt, read_names.ptr, read_names.len);
+    }
+    sr_buf_free(&read_names);
+    out->bytes = bytes;
+    if (total > 0) {
+        out->lines = sr_arena_alloc(arena, (size_t)total * sizeof(sr_str));
+        for (size_t i = 0; i < nblocks; i++)
+            out->n += sr_lines_split(blocks[i].p, blocks[i].n, out->lines + out->n);
+    }
+    free(blocks);
+}
+
+/* The directory, opened; NULL (one WARN per outage) if it cannot be. */
+static DIR *open_watched(dir_src *s) {
     DIR *d = opendir(s->dir);
     if (!d) {
         if (!s->trouble)
             sr_log(SR_LOG_WARN, "textFileStream: directory %s %s; watching for it to appear", s->dir,
                    errno == ENOENT ? "does not exist" : strerror(errno));
         s->trouble = true;
-        return;
+        return NULL;
     }
     if (s->trouble)
         sr_log(SR_LOG_INFO, "textFileStream: directory %s is there now", s->dir);
     s->trouble = false;
+    return d;
+}
 
+static void text_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines *out,
+                      sr_buf *receipt) {
+    dir_src *s = (dir_src *)src;
+    (void)time_ms;
+    if (s->stopped)
+        return;
+    DIR *d = open_watched(s);
+    if (!d)
+        return;
     name_list l = { 0 };
     bool complete = read_names(d, &l) == 0;
     if (!complete)
@@ -313,50 +376,75 @@ static void text_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines
     if (complete && s->seen.len > l.n)
         set_keep_gen(&s->seen, gen);
     list_free(&l);
-    if (fresh.n == 0) {
-        closedir(d);
-        list_free(&fresh);
-        return;
-    }
-    qsort(fresh.names, fresh.n, sizeof *fresh.names, cmp_names);
-
-    block *blocks = sr_xmalloc(fresh.n * sizeof *blocks);
-    size_t nblocks = 0;
-    int64_t total = 0, bytes = 0;
-    for (size_t i = 0; i < fresh.n; i++) {
-        block b = { NULL, 0, 0 };
-        int err = 0;
-        switch (read_file(dirfd(d), fresh.names[i], arena, &b.p, &b.n, &err)) {
-        case OPEN_OK:
-            b.count = sr_lines_count(b.p, b.n);
-            total += b.count;
-            bytes += (int64_t)b.n;
-            blocks[nblocks++] = b;
-            sr_log(SR_LOG_DEBUG, "textFileStream: read %s/%s (%zu bytes)", s->dir,
-                   fresh.names[i], b.n);
-            break;
-        case OPEN_SKIP:
-            break;
-        case OPEN_GONE:
-            sr_log(SR_LOG_WARN, "textFileStream: %s/%s vanished before it was read; skipped",
-                   s->dir, fresh.names[i]);
-            break;
-        case OPEN_FAILED:
-            sr_log(SR_LOG_WARN, "textFileStream: cannot read %s/%s: %s; skipped", s->dir,
-                   fresh.names[i], strerror(err));
-            break;
-        }
-    }
+    if (fresh.n > 1)
+        qsort(fresh.names, fresh.n, sizeof *fresh.names, cmp_names);
+    if (fresh.n)
+        read_files(s, d, fresh.names, fresh.n, arena, out, receipt);
     closedir(d);
     list_free(&fresh);
+}
 
-    out->bytes = bytes;
-    if (total > 0) {
-        out->lines = sr_arena_alloc(arena, (size_t)total * sizeof(sr_str));
-        for (size_t i = 0; i < nblocks; i++)
-            out->n += sr_lines_split(blocks[i].p, blocks[i].n, out->lines + out->n);
+/* The files a receipt names, read again; they count as seen. */
+static void text_replay(sr_source *src, sr_dec *receipt, sr_arena *arena, sr_lines *out) {
+    dir_src *s = (dir_src *)src;
+    name_list names = { 0 };
+    for (int64_t i = 0, n = sr_dec_count(receipt); i < n && !receipt->bad; i++) {
+        sr_str name = sr_dec_str(receipt, arena);
+        if (!name.ptr || receipt->bad)
+            break;
+        char *c = strndup(name.ptr, (size_t)name.len);
+        if (!c)
+            continue;
+        list_push(&names, c);
+        free(c);
     }
-    free(blocks);
+    for (size_t i = 0; i < names.n; i++) {
+        uint64_t h = name_hash(names.names[i]);
+        if (!set_find(&s->seen, names.names[i], h))
+            set_add(&s->seen, names.names[i], h, s->gen);
+    }
+    DIR *d = names.n ? open_watched(s) : NULL;
+    if (d) {
+        read_files(s, d, names.names, names.n, arena, out, NULL);
+        closedir(d);
+    } else if (names.n) {
+        sr_log(SR_LOG_WARN, "textFileStream: the %zu files of a replayed batch are gone with %s",
+               names.n, s->dir);
+    }
+    list_free(&names);
+}
+
+/* Position: the names known to be read. */
+static void text_save(sr_source *src, sr_buf *out) {
+    dir_src *s = (dir_src *)src;
+    sr_enc_u64(out, s->seen.len);
+    for (size_t i = 0; i < s->seen.cap; i++)
+        if (s->seen.ents[i].name)
+            sr_enc_str(out, (sr_str){ s->seen.ents[i].name, (int64_t)strlen(s->seen.ents[i].name) });
+}
+
+static int text_restore(sr_source *src, sr_dec *in, char *errstr, size_t errlen) {
+    dir_src *s = (dir_src *)src;
+    sr_arena scratch;
+    sr_arena_init(&scratch);
+    for (int64_t i = 0, n = sr_dec_count(in); i < n && !in->bad; i++) {
+        sr_str name = sr_dec_str(in, &scratch);
+        char *c = name.ptr ? strndup(name.ptr, (size_t)name.len) : NULL;
+        if (!c)
+            continue;
+        uint64_t h = name_hash(c);
+        if (!set_find(&s->seen, c, h))
+            set_add(&s->seen, c, h, s->gen);
+        free(c);
+    }
+    sr_arena_free(&scratch);
+    if (in->bad) {
+        sr_source_errf(errstr, errlen, "textFileStream %s: the checkpointed list of files is damaged",
+                       s->dir);
+        return -1;
+    }
+    s->restored = true;
+    return 0;
 }
 
 /* Directory sources do no work between takes; stop only matters for the
@@ -371,6 +459,8 @@ static void dir_free(sr_source *src) {
     dir_src *s = (dir_src *)src;
     set_free(&s->seen);
     list_free(&s->files);
+    free(s->last);
+    free(s->resume_after);
     free(s->dir);
     sr_source_base_free(&s->base);
     free(s);
@@ -407,16 +497,16 @@ static int queue_start(sr_source *src, char *errstr, size_t errlen) {
     closedir(d);
     if (s->files.n > 1)
         qsort(s->files.names, s->files.n, sizeof *s->files.names, cmp_names);
-    sr_log(SR_LOG_INFO, "queueStream: %zu files in %s, one per batch", s->files.n, s->dir);
+    if (s->resume_after) /* restored: the files up to the last one taken are done */
+        while (s->next < s->files.n && strcmp(s->files.names[s->next], s->resume_after) <= 0)
+            s->next++;
+    sr_log(SR_LOG_INFO, "queueStream: %zu files in %s, one per batch%s", s->files.n - s->next,
+           s->dir, s->resume_after ? " (after the checkpointed position)" : "");
     return 0;
 }
 
-static void queue_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines *out) {
-    dir_src *s = (dir_src *)src;
-    (void)time_ms;
-    if (s->stopped || s->next >= s->files.n)
-        return;
-    const char *name = s->files.names[s->next++];
+/* Read dir/name whole into the batch's lines. */
+static void queue_read(dir_src *s, const char *name, sr_arena *arena, sr_lines *out) {
     int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
         sr_log(SR_LOG_WARN, "queueStream: cannot open %s: %s; batch of %s/%s is empty", s->dir,
@@ -445,8 +535,69 @@ static void queue_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_line
     close(dfd);
 }
 
-static const sr_source_ops text_ops = { text_start, text_take, dir_stop, dir_free };
-static const sr_source_ops queue_ops = { queue_start, queue_take, dir_stop, dir_free };
+static void queue_set_last(dir_src *s, const char *name) {
+    free(s->last);
+    s->last = strdup(name);
+}
+
+static void queue_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines *out,
+                       sr_buf *receipt) {
+    dir_src *s = (dir_src *)src;
+    (void)time_ms;
+    if (s->stopped || s->next >= s->files.n)
+        return;
+    const char *name = s->files.names[s->next++];
+    queue_set_last(s, name);
+    if (receipt)
+        sr_enc_str(receipt, (sr_str){ name, (int64_t)strlen(name) });
+    queue_read(s, name, arena, out);
+}
+
+/* The file a receipt names; the queue goes on after it. */
+static void queue_replay(sr_source *src, sr_dec *receipt, sr_arena *arena, sr_lines *out) {
+    dir_src *s = (dir_src *)src;
+    sr_str name = sr_dec_str(receipt, arena);
+    if (receipt->bad || !name.ptr)
+        return;
+    char *c = strndup(name.ptr, (size_t)name.len);
+    if (!c)
+        return;
+    for (size_t i = 0; i < s->files.n; i++)
+        if (strcmp(s->files.names[i], c) == 0 && i + 1 > s->next)
+            s->next = i + 1;
+    queue_set_last(s, c);
+    queue_read(s, c, arena, out);
+    free(c);
+}
+
+/* Position: the name of the file taken last (files are taken in name order). */
+static void queue_save(sr_source *src, sr_buf *out) {
+    dir_src *s = (dir_src *)src;
+    sr_enc_str(out, s->last ? (sr_str){ s->last, (int64_t)strlen(s->last) } : (sr_str){ NULL, 0 });
+}
+
+static int queue_restore(sr_source *src, sr_dec *in, char *errstr, size_t errlen) {
+    dir_src *s = (dir_src *)src;
+    sr_arena scratch;
+    sr_arena_init(&scratch);
+    sr_str last = sr_dec_str(in, &scratch);
+    if (!in->bad && last.ptr) {
+        free(s->resume_after);
+        s->resume_after = strndup(last.ptr, (size_t)last.len);
+        queue_set_last(s, s->resume_after);
+    }
+    sr_arena_free(&scratch);
+    if (in->bad) {
+        sr_source_errf(errstr, errlen, "queueStream %s: the checkpointed position is damaged", s->dir);
+        return -1;
+    }
+    return 0;
+}
+
+static const sr_source_ops text_ops = { text_start, text_take, dir_stop, dir_free,
+                                        text_replay, text_save, text_restore };
+static const sr_source_ops queue_ops = { queue_start, queue_take, dir_stop, dir_free,
+                                         queue_replay, queue_save, queue_restore };
 
 static dir_src *dir_new(const sr_source_spec *spec, const sr_source_ops *ops, const char *what) {
     dir_src *s = sr_xcalloc(1, sizeof *s);

@@ -14,15 +14,21 @@
 
 typedef struct sr_source_ops {
     int (*start)(sr_source *s, char *errstr, size_t errlen);
-    void (*take)(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *out);
+    /* receipt: NULL when nobody asks (no checkpoint) */
+    void (*take)(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *out, sr_buf *receipt);
     void (*stop)(sr_source *s, bool drain);
     void (*free)(sr_source *s);     /* frees everything, `s` included */
+    /* Recovery (see source.h); NULL: the source has no position, and its
+     * receipts are empty. */
+    void (*replay)(sr_source *s, sr_dec *receipt, sr_arena *arena, sr_lines *out);
+    void (*save)(sr_source *s, sr_buf *out);
+    int (*restore)(sr_source *s, sr_dec *in, char *errstr, size_t errlen);
 } sr_source_ops;
 
 struct sr_source {
     const sr_source_ops *ops;
     sr_source_kind kind;
-    char *name;                     /* malloc'd, for logs */
+    char *name;                     /* malloc'd, for logs and as the key */
 };
 
 /* Fill the common part: ops, kind and a printf-formatted name (malloc'd,

@@ -399,7 +399,8 @@ static int sock_start(sr_source *src, char *errstr, size_t errlen) {
     return 0;
 }
 
-static void sock_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines *out) {
+static void sock_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines *out,
+                      sr_buf *receipt) {
     sock_src *s = (sock_src *)src;
     (void)time_ms;
     pthread_mutex_lock(&s->lock);
@@ -473,7 +474,7 @@ static void sock_free(sr_source *src) {
     free(s);
 }
 
-static const sr_source_ops sock_ops = { sock_start, sock_take, sock_stop, sock_free };
+static const sr_source_ops sock_ops = { sock_start, sock_take, sock_stop, sock_free, NULL, NULL, NULL };
 
 sr_source *sr_socket_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
                                  char *errstr, size_t errlen) {

@@ -447,6 +447,40 @@ void sr_save_part(sr_saver *s, int part, const sr_buf *text);
 int sr_save_commit(sr_saver *s, int nparts);
 
 /* ===================================================================== */
+/* Checkpoint encoding: how state is written to and read from a           */
+/* checkpoint (compact, independent of byte order). Integers are LEB128   */
+/* varints (signed ones zigzagged), doubles 8 bytes little-endian,        */
+/* strings a varint (length + 1, 0 = null) and the bytes. A decoder never */
+/* reads past its end: on bad input it sets `bad` and returns zeros.      */
+/* ===================================================================== */
+
+void sr_enc_u64(sr_buf *b, uint64_t v);
+static inline void sr_enc_i64(sr_buf *b, int64_t v) {
+    sr_enc_u64(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+void sr_enc_f64(sr_buf *b, double v);
+static inline void sr_enc_bool(sr_buf *b, bool v) { sr_buf_char(b, v ? 1 : 0); }
+void sr_enc_str(sr_buf *b, sr_str s);
+
+typedef struct sr_dec {
+    const char *p, *end;
+    bool bad;             /* input ended early or held an impossible value */
+} sr_dec;
+
+uint64_t sr_dec_u64(sr_dec *d);
+static inline int64_t sr_dec_i64(sr_dec *d) {
+    uint64_t u = sr_dec_u64(d);
+    return (int64_t)((u >> 1) ^ (0 - (u & 1)));
+}
+double sr_dec_f64(sr_dec *d);
+bool sr_dec_bool(sr_dec *d);
+/* A string copied into arena a. */
+sr_str sr_dec_str(sr_dec *d, sr_arena *a);
+/* A count of items that take at least one byte each: bad if more than the
+ * bytes left (so a corrupt count cannot make the reader allocate wildly). */
+int64_t sr_dec_count(sr_dec *d);
+
+/* ===================================================================== */
 /* Logging.                                                               */
 /* ===================================================================== */
 
@@ -475,13 +509,29 @@ typedef struct sr_conf_kv {
     const char *value;
 } sr_conf_kv;
 
+/* A stateful operator (updateStateByKey, the windows) as checkpoints see
+ * it. Its functions run on the driver thread between batches. */
+typedef struct sr_state_op {
+    const char *id;         /* its name from .name("...") or "#k": k-th stateful operator */
+    const char *what;       /* for messages: "updateStateByKey at line 19" */
+    const char *signature;  /* what its state holds (kind, types, window): must match to restore */
+    /* Allocate the store over nparts key partitions, with its initial
+     * state; once, before the first batch (later calls do nothing). */
+    void (*prepare)(int nparts);
+    /* Append the whole state as it is after batch `index`. */
+    void (*save)(sr_buf *out, int64_t index);
+    /* Replace the state by one saved after batch `index` (after prepare).
+     * 0, or -1 if the data does not decode (the state is then empty). */
+    int (*load)(sr_dec *in, int64_t index);
+} sr_state_op;
+
 typedef struct sr_program {
     const char *app_name;
     const char *source_file;        /* the .stream file, for messages */
     int64_t batch_ms;
     const char *master;             /* "local[N]" / "local[*]", NULL = all cores */
     const char *checkpoint_dir;     /* NULL = none */
-    int64_t checkpoint_every_ms;    /* 0 = default */
+    int64_t checkpoint_every_ms;    /* checkpoint interval: a multiple of the batch and slides */
     const char *log_level;          /* from setLogLevel, NULL = INFO */
     const sr_conf_kv *conf;         /* header `conf` settings */
     int nconf;
@@ -490,6 +540,8 @@ typedef struct sr_program {
     const sr_site *sites;
     int nsites;
     bool stateful;                  /* has stateful operators (warn without checkpoint) */
+    const sr_state_op *state_ops;   /* in program order */
+    int nstate_ops;
     /* Called once after options are parsed and before the first batch. */
     int (*init)(sr_runtime *rt, char *errstr, size_t errlen);
     /* Run one batch: every output operation in program order. */
