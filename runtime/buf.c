@@ -24,15 +24,18 @@ void sr_buf_free(sr_buf *b) {
     b->len = b->cap = 0;
 }
 
-/* Room for n more bytes. */
-static inline void reserve(sr_buf *b, size_t n) {
-    if (SR_LIKELY(b->cap - b->len >= n))
-        return;
+void sr_buf_grow(sr_buf *b, size_t n) {
     size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap - b->len < n)
         cap *= 2;
     b->ptr = sr_xrealloc(b->ptr, cap);
     b->cap = cap;
+}
+
+/* Room for n more bytes. */
+static inline void reserve(sr_buf *b, size_t n) {
+    if (SR_UNLIKELY(b->cap - b->len < n))
+        sr_buf_grow(b, n);
 }
 
 void sr_buf_put(sr_buf *b, const char *p, size_t n) {

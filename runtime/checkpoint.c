@@ -10,7 +10,7 @@
  *                     aside for inspection
  *
  * A checkpoint file is the line "STREAMC-CHECKPOINT\n", a body, and 8 bytes
- * (little-endian) of sr_hash_bytes over everything before them. It is
+ * (little-endian) of sr_hash_bytes over the body. It is
  * written under a hidden temporary name, fsync'ed, renamed into place and
  * the directory fsync'ed, so a reader finds either the old set of files or
  * the new one, never half a checkpoint. A journal record is a varint length,
@@ -240,7 +240,7 @@ static int load_file(sr_ckdir *d, int64_t t, sr_ckfile *out, char *why, size_t w
              out->len);
         return -1;
     }
-    if (!hash_ok(out->data, out->len - 8, out->data + out->len - 8)) {
+    if (!hash_ok(out->data + MAGIC_LEN, out->len - MAGIC_LEN - 8, out->data + out->len - 8)) {
         errf(why, whylen, "checksum mismatch (truncated or corrupt, %zu bytes)", out->len);
         return -1;
     }
@@ -314,20 +314,16 @@ int sr_ckdir_write(sr_ckdir *d, int64_t time_ms, const sr_buf *body, char *errst
     char tmp[PATH_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s/.%s%" PRId64 ".tmp", d->dir, CKPT_PREFIX, time_ms);
     char *final = path_of(d, CKPT_PREFIX, time_ms);
-    sr_buf whole = { 0 }, trailer = { 0 }; /* the hash covers the magic and the body */
+    sr_buf trailer = { 0 };
     int rc = -1;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         errf(errstr, errlen, "cannot create %s: %s", tmp, strerror(errno));
         goto out;
     }
-    {
-        sr_buf_put(&whole, MAGIC, MAGIC_LEN);
-        sr_buf_put(&whole, body->ptr, body->len);
-        put_hash(&trailer, whole.ptr, whole.len);
-    }
-    if (sr_write_all(fd, whole.ptr, whole.len) != 0 || sr_write_all(fd, trailer.ptr, trailer.len) != 0 ||
-        fsync(fd) != 0) {
+    put_hash(&trailer, body->ptr, body->len);
+    if (sr_write_all(fd, MAGIC, MAGIC_LEN) != 0 || sr_write_all(fd, body->ptr, body->len) != 0 ||
+        sr_write_all(fd, trailer.ptr, trailer.len) != 0 || fsync(fd) != 0) {
         errf(errstr, errlen, "cannot write %s: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);
@@ -354,7 +350,6 @@ int sr_ckdir_write(sr_ckdir *d, int64_t time_ms, const sr_buf *body, char *errst
     prune(d);
     rc = 0;
 out:
-    sr_buf_free(&whole);
     sr_buf_free(&trailer);
     free(final);
     return rc;

@@ -2,17 +2,6 @@
  * strings. Generated programs build their state's encoders from these. */
 #include "streamrt.h"
 
-void sr_enc_u64(sr_buf *b, uint64_t v) {
-    char tmp[10];
-    int n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (char)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (char)v;
-    sr_buf_put(b, tmp, (size_t)n);
-}
-
 void sr_enc_f64(sr_buf *b, double v) {
     uint64_t u;
     memcpy(&u, &v, sizeof u);
@@ -20,15 +9,6 @@ void sr_enc_f64(sr_buf *b, double v) {
     for (int i = 0; i < 8; i++)
         tmp[i] = (char)(u >> (8 * i));
     sr_buf_put(b, tmp, 8);
-}
-
-void sr_enc_str(sr_buf *b, sr_str s) {
-    if (!s.ptr) {
-        sr_enc_u64(b, 0);
-        return;
-    }
-    sr_enc_u64(b, (uint64_t)s.len + 1);
-    sr_buf_put(b, s.ptr, (size_t)s.len);
 }
 
 uint64_t sr_dec_u64(sr_dec *d) {

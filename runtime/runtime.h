@@ -195,6 +195,7 @@ struct sr_runtime {
     int64_t ckpt_count;
     int64_t ckpt_last_us;        /* duration and size of the last one */
     int64_t ckpt_last_bytes;
+    sr_buf ckpt_buf;             /* the last checkpoint's bytes, reused */
     sr_buf *receipts;            /* per source: what the running batch took */
     sr_pending *pending;         /* journal batches to replay, oldest first */
     int npending;

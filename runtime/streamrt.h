@@ -454,13 +454,36 @@ int sr_save_commit(sr_saver *s, int nparts);
 /* reads past its end: on bad input it sets `bad` and returns zeros.      */
 /* ===================================================================== */
 
-void sr_enc_u64(sr_buf *b, uint64_t v);
+/* Room for n more bytes at b->ptr + b->len (the caller then adds to len). */
+void sr_buf_grow(sr_buf *b, size_t n);
+static inline char *sr_buf_room(sr_buf *b, size_t n) {
+    if (SR_UNLIKELY(b->cap - b->len < n))
+        sr_buf_grow(b, n);
+    return b->ptr + b->len;
+}
+static inline void sr_enc_u64(sr_buf *b, uint64_t v) {
+    char *p = sr_buf_room(b, 10), *q = p;
+    while (v >= 0x80) {
+        *q++ = (char)(v | 0x80);
+        v >>= 7;
+    }
+    *q++ = (char)v;
+    b->len += (size_t)(q - p);
+}
 static inline void sr_enc_i64(sr_buf *b, int64_t v) {
     sr_enc_u64(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 void sr_enc_f64(sr_buf *b, double v);
 static inline void sr_enc_bool(sr_buf *b, bool v) { sr_buf_char(b, v ? 1 : 0); }
-void sr_enc_str(sr_buf *b, sr_str s);
+static inline void sr_enc_str(sr_buf *b, sr_str s) {
+    if (!s.ptr) {
+        sr_enc_u64(b, 0);
+        return;
+    }
+    sr_enc_u64(b, (uint64_t)s.len + 1);
+    memcpy(sr_buf_room(b, (size_t)s.len), s.ptr, (size_t)s.len);
+    b->len += (size_t)s.len;
+}
 
 typedef struct sr_dec {
     const char *p, *end;

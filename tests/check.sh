@@ -17,6 +17,8 @@ run bash tests/e2e/fusion.sh
 run bash tests/e2e/signals.sh
 run bash tests/samples/run.sh
 run bash tests/recovery/supervise.sh
+run bash tests/recovery/kill.sh
+run bash tests/recovery/checkpoint.sh
 run bash tests/sanitize.sh
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
