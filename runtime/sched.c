@@ -13,7 +13,13 @@
  * due time as its Time. Manual: batch k has time start + k * interval and
  * batches run back to back.
  *
- * Stopping. --batches N stops after N batches. SIGINT/SIGTERM: the running
+ * Recovery (recovery.c). With a checkpoint directory, sources are taken
+ * as a batch starts and what they gave is journaled before it runs; a
+ * checkpoint follows every checkpoint interval. On start the newest
+ * checkpoint is restored, the journal's batches after it run again with
+ * their own input, and the clock goes on from the last batch.
+ *
+ * Stopping. --batches N stops after batch N. SIGINT/SIGTERM: the running
  * batch finishes, and with spark.streaming.stopGracefullyOnShutdown=true the
  * sources are drained into one last batch; then sr_main returns 0. A second
  * signal ends the process at once with 128 + signal (outputs are renamed
