@@ -601,8 +601,8 @@ static int run_loop(sr_runtime *rt) {
 /* ===================================================================== */
 
 static void cleanup(sr_runtime *rt) {
+    sr_recovery_close(rt); /* first: it frees a receipt per source */
     free_sources(rt);
-    sr_recovery_close(rt);
     sr_pool_free(rt->pool);
     sr_arena_free(&rt->driver_arena);
     for (int i = 0; i < rt->nconf_over; i++)

@@ -13,6 +13,7 @@
 # compile at all is skipped (tests/e2e/run.sh reports it).
 # Usage: tests/sanitize.sh [NAME...]     (NAME: e2e cases; default all)
 #        SANITIZE_BUILD=DIR to build elsewhere.
+# Then tests/recovery/checkpoint.sh and kill.sh on the instrumented build.
 # Prints "sanitize: N passed, M failed, K skipped".
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,5 +98,16 @@ run_case() {
 cases=("$@")
 if [ ${#cases[@]} -eq 0 ]; then
     for d in tests/e2e/*/; do cases+=("$(basename "$d")"); done
+fi
+# 4. the recovery tests on the instrumented build (with every case only)
+if [ $# -eq 0 ]; then
+    for t in checkpoint kill; do
+        if STREAMC="$B/streamc" STREAMC_CFLAGS="$cflags" bash "$root/tests/recovery/$t.sh" > "$work/$t.log" 2>&1; then
+            pass=$((pass + 1))
+        else
+            echo "FAIL recovery/$t.sh on the sanitizer build"; grep -E '^FAIL' -A3 "$work/$t.log" | sed 's/^/    /' | head -20
+            fail=$((fail + 1))
+        fi
+    done
 fi
 run_cases sanitize run_case "${cases[@]}"

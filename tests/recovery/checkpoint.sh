@@ -16,11 +16,17 @@
 #   removed     a stateful operator removed: named in the refusal
 #
 # Usage: tests/recovery/checkpoint.sh     Prints "checkpoint: N passed, M failed".
+#        STREAMC=DIR/streamc STREAMC_RUNTIME=RTDIR STREAMC_CFLAGS="-O1 -fsanitize=..."
+#        runs it on other builds (a sanitizer's report fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 streamc=${STREAMC:-$root/build/streamc}
 case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac
+ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
 work=$(mktemp -d)
+# a sanitizer build's reports go to files, checked at the end
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
 bg=
 cleanup() {
     [ -n "$bg" ] && kill -KILL "$bg" 2>/dev/null
@@ -51,7 +57,7 @@ val totals = pairs.updateStateByKey((vs: Seq[Int], old: Option[$3]) => Some($2))
 totals.saveAsTextFiles("out/totals", "txt")
 $4
 EOF
-    "$streamc" -o "$1" "$1.stream" 2> err
+    "$streamc" "${ccflags[@]}" -o "$1" "$1.stream" 2> err
 }
 WINDOW='pairs.reduceByKeyAndWindow((a: Int, b: Int) => a + b, Durations.seconds(3), Durations.seconds(1)).saveAsTextFiles("out/win", "txt")'
 prog v1 'vs.sum + old.getOrElse(0)' Int "$WINDOW" || bad "v1 does not compile"
@@ -154,5 +160,8 @@ else
     bad "removed: status $status, expected 1 naming the window"
 fi
 
+if ls "$work"/sanitizer.* > /dev/null 2>&1; then
+    bad "sanitizer reports: $(head -3 "$work"/sanitizer.* | tr '\n' ' ')"
+fi
 echo "checkpoint: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
