@@ -74,6 +74,8 @@ static int64_t name_time(const char *name, const char *prefix) {
     size_t n = strlen(prefix);
     if (strncmp(name, prefix, n) != 0 || !name[n])
         return -1;
+    if (name[n] == '0' && name[n + 1]) /* only the names path_of writes */
+        return -1;
     int64_t v = 0;
     for (const char *p = name + n; *p; p++) {
         if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
@@ -261,25 +263,34 @@ int sr_ckdir_newest(sr_ckdir *d, sr_ckfile *out, char *errstr, size_t errlen) {
         errf(errstr, errlen, "cannot list checkpoint directory %s: %s", d->dir, strerror(errno));
         return -1;
     }
-    int found = 0, damaged = 0;
-    for (size_t i = ts.n; i-- > 0 && !found;) {
-        char why[256];
-        if (load_file(d, ts.v[i], out, why, sizeof why) == 0) {
-            found = 1;
+    size_t i = ts.n;
+    char (*why)[256] = sr_xcalloc(ts.n ? ts.n : 1, sizeof *why);
+    while (i-- > 0) {
+        if (load_file(d, ts.v[i], out, why[i], sizeof why[i]) == 0)
             break;
-        }
-        damaged++;
-        char aside[PATH_MAX + 32];
-        snprintf(aside, sizeof aside, "%s/damaged-%s%" PRId64, d->dir, CKPT_PREFIX, ts.v[i]);
-        sr_log(SR_LOG_ERROR, "checkpoint %s is damaged: %s; moved to %s and using the one before it",
-               out->path, why, aside);
-        rename(out->path, aside);
         sr_ckfile_free(out);
     }
+    bool found = i < ts.n; /* the newest whole one is ts.v[i] */
+    for (size_t j = found ? i + 1 : 0; j < ts.n; j++) {
+        char *path = path_of(d, CKPT_PREFIX, ts.v[j]);
+        if (!found) {
+            /* left in place: every later start refuses the same way */
+            sr_log(SR_LOG_ERROR, "checkpoint %s is damaged: %s", path, why[j]);
+        } else {
+            char aside[PATH_MAX + 32];
+            snprintf(aside, sizeof aside, "%s/damaged-%s%" PRId64, d->dir, CKPT_PREFIX, ts.v[j]);
+            sr_log(SR_LOG_ERROR, "checkpoint %s is damaged: %s; moved to %s, using the one before it",
+                   path, why[j], aside);
+            rename(path, aside);
+        }
+        free(path);
+    }
+    free(why);
+    bool any = ts.n > 0;
     free(ts.v);
-    if (!found && damaged) {
-        errf(errstr, errlen, "every checkpoint in %s is damaged (moved aside as damaged-checkpoint-*); "
-             "to start over without the old state, use an empty checkpoint directory", d->dir);
+    if (!found && any) {
+        errf(errstr, errlen, "every checkpoint in %s is damaged; to start over without the old state, "
+             "remove them or use an empty checkpoint directory", d->dir);
         return -1;
     }
     sr_fsync_dir(d->dir);

@@ -19,6 +19,8 @@ uint64_t sr_dec_u64(sr_dec *d) {
             return 0;
         }
         unsigned char c = (unsigned char)*d->p++;
+        if (shift == 63 && c > 1) /* bits past the 64th */
+            break;
         v |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80))
             return v;

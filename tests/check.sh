@@ -19,6 +19,7 @@ run bash tests/samples/run.sh
 run bash tests/recovery/supervise.sh
 run bash tests/recovery/kill.sh
 run bash tests/recovery/checkpoint.sh
+run bash tests/recovery/wal.sh
 run bash tests/sanitize.sh
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

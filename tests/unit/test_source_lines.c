@@ -124,7 +124,7 @@ static void test_big(void) {
 
 static void test_bad_specs(void) {
     char err[256];
-    sr_source_opts opts = { 0, 1000 };
+    sr_source_opts opts = { .batch_ms = 1000 };
     sr_source_spec no_host = { SR_SOURCE_SOCKET, NULL, 9999, NULL };
     err[0] = '\0';
     CU_ASSERT_PTR_NULL(sr_source_open(&no_host, &opts, err, sizeof err));

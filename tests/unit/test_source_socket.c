@@ -155,7 +155,7 @@ static int got_is(const got *g, const char *const *want) {
 
 static sr_source *open_sock(const char *host, int port, double rate) {
     sr_source_spec spec = { SR_SOURCE_SOCKET, host, port, NULL };
-    sr_source_opts opts = { rate, 1000 };
+    sr_source_opts opts = { .max_rate = rate, .batch_ms = 1000 };
     char err[256] = "";
     sr_source *s = sr_source_open(&spec, &opts, err, sizeof err);
     if (!s)
