@@ -902,8 +902,8 @@ static void emit_pane_reduce(emitter *E, dag_node *n, const wshape *w, const cha
 
 /* Window stores keep one part per key partition (hash of the key, as the
  * state of updateStateByKey): a part is ingested, updated and output by
- * the worker task of its partition. The number of partitions is fixed at
- * the first batch (the worker count). */
+ * the worker task of its partition. The number of partitions is the worker
+ * count, fixed by <S>_prepare before the first batch (emit_state.c). */
 
 /* reduceByKeyAndWindow with an inverse (and countByWindow,
  * countByValueAndWindow, reduceByWindow with an inverse): every batch is

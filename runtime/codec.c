@@ -52,7 +52,7 @@ bool sr_dec_bool(sr_dec *d) {
     return *d->p++ != 0;
 }
 
-sr_str sr_dec_str(sr_dec *d, sr_arena *a) {
+sr_str sr_dec_view(sr_dec *d) {
     uint64_t n = sr_dec_u64(d);
     if (n == 0 || d->bad)
         return (sr_str){ NULL, 0 };
@@ -62,9 +62,14 @@ sr_str sr_dec_str(sr_dec *d, sr_arena *a) {
         d->p = d->end;
         return (sr_str){ NULL, 0 };
     }
-    sr_str s = sr_str_dup(a, (sr_str){ d->p, (int64_t)n });
+    sr_str s = { d->p, (int64_t)n };
     d->p += n;
     return s;
+}
+
+sr_str sr_dec_str(sr_dec *d, sr_arena *a) {
+    sr_str s = sr_dec_view(d);
+    return s.ptr ? sr_str_dup(a, s) : s;
 }
 
 int64_t sr_dec_count(sr_dec *d) {

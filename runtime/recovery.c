@@ -56,22 +56,6 @@ static void blob_end(sr_buf *b, size_t start) {
     p[9] = (char)v;
 }
 
-/* A string of the body as a view (no copy): length-prefixed bytes. */
-static sr_str view_str(sr_dec *d) {
-    uint64_t n = sr_dec_u64(d);
-    if (n == 0 || d->bad)
-        return (sr_str){ NULL, 0 };
-    n--;
-    if (n > (uint64_t)(d->end - d->p)) {
-        d->bad = true;
-        d->p = d->end;
-        return (sr_str){ NULL, 0 };
-    }
-    sr_str s = { d->p, (int64_t)n };
-    d->p += n;
-    return s;
-}
-
 /* ===================================================================== */
 /* Writing                                                                */
 /* ===================================================================== */
@@ -152,7 +136,7 @@ sr_dec sr_recovery_receipt(const sr_pending *pb, const char *key) {
     sr_dec_i64(&d);
     sr_dec_i64(&d);
     for (int64_t i = 0, n = sr_dec_count(&d); i < n && !d.bad; i++) {
-        sr_str k = view_str(&d), r = view_str(&d);
+        sr_str k = sr_dec_view(&d), r = sr_dec_view(&d);
         if (!d.bad && str_is(k, key))
             return (sr_dec){ r.ptr, r.ptr + r.len, false };
     }
@@ -235,7 +219,7 @@ static int restore(sr_runtime *rt, sr_ckfile *f) {
                f->path, version, FORMAT_VERSION);
         return 1;
     }
-    sr_str saved_app = view_str(&d);
+    sr_str saved_app = sr_dec_view(&d);
     int64_t batch_ms = sr_dec_i64(&d);
     rt->last_time_ms = sr_dec_i64(&d);
     rt->last_index = sr_dec_i64(&d);
@@ -251,7 +235,7 @@ static int restore(sr_runtime *rt, sr_ckfile *f) {
     /* sources: positions by key */
     int64_t nsrc = sr_dec_count(&d);
     for (int64_t j = 0; j < nsrc && !d.bad; j++) {
-        sr_str key = view_str(&d), pos = view_str(&d);
+        sr_str key = sr_dec_view(&d), pos = sr_dec_view(&d);
         bool found = false;
         for (int i = 0; i < rt->nsources && !d.bad; i++) {
             if (!str_is(key, sr_source_key(rt->sources[i].src)))
@@ -273,10 +257,10 @@ static int restore(sr_runtime *rt, sr_ckfile *f) {
     int64_t nops = sr_dec_count(&d);
     saved_op *saved = sr_xcalloc((size_t)(nops > 0 ? nops : 1), sizeof *saved);
     for (int64_t j = 0; j < nops && !d.bad; j++) {
-        saved[j].id = view_str(&d);
-        saved[j].signature = view_str(&d);
-        saved[j].what = view_str(&d);
-        saved[j].state = view_str(&d);
+        saved[j].id = sr_dec_view(&d);
+        saved[j].signature = sr_dec_view(&d);
+        saved[j].what = sr_dec_view(&d);
+        saved[j].state = sr_dec_view(&d);
     }
     if (d.bad) {
         free(saved);

@@ -499,6 +499,8 @@ double sr_dec_f64(sr_dec *d);
 bool sr_dec_bool(sr_dec *d);
 /* A string copied into arena a. */
 sr_str sr_dec_str(sr_dec *d, sr_arena *a);
+/* A string as a view into the input (valid while the input is). */
+sr_str sr_dec_view(sr_dec *d);
 /* A count of items that take at least one byte each: bad if more than the
  * bytes left (so a corrupt count cannot make the reader allocate wildly). */
 int64_t sr_dec_count(sr_dec *d);
