@@ -570,7 +570,7 @@ static int run_loop(sr_runtime *rt) {
         if (run_batch(rt, rt->pending[i].index, rt->pending[i].time_ms, &rt->pending[i]) != 0)
             return 1;
     /* a checkpoint to start from (and a journal to write to) */
-    if (rt->ckdir && !stop_signal && sr_recovery_checkpoint(rt) != 0)
+    if (rt->ckdir && sr_recovery_checkpoint(rt) != 0)
         return 1;
     while (!done(rt)) {
         int64_t k = rt->last_index + 1, due = rt->last_time_ms + interval;
