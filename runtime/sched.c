@@ -639,8 +639,11 @@ static int start_run(sr_runtime *rt) {
         int64_t every = prog->checkpoint_every_ms / prog->batch_ms;
         rt->ckpt_every = every > 0 ? every : 1;
         int status = sr_recovery_open(rt);
-        if (status != 0)
+        if (status != 0) { /* shown whatever the log level */
+            startup_error(rt, "cannot start from checkpoint directory %s%s", rt->checkpoint_dir,
+                          sr_log_enabled(SR_LOG_ERROR) ? " (see above)" : " (set streamc.logLevel=ERROR to see why)");
             return status;
+        }
     }
     if (start_sources(rt) != 0)
         return 1;
