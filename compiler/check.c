@@ -188,6 +188,10 @@ const type *ck_resolve_type(checker *C, ast *t) {
             return ck_error_at(C, t, "Broadcast takes one type argument");
         return ty_broadcast(a0);
     }
+    if (strcmp(name, "ConsumerRecord") == 0)
+        return ty_krecord(); /* [String, String]: keys and values are strings */
+    if (strcmp(name, "OffsetRange") == 0)
+        return ty_orange();
     if (strcmp(name, "Tuple2") == 0 && n == 2)
         return ty_pair(a0, ck_resolve_type(C, t->targs.items[1]));
     return ty_object(name);
@@ -199,11 +203,11 @@ const type *ck_resolve_type(checker *C, ast *t) {
 
 bool ck_const_str(checker *C, ast *e, char **out);
 
-static ast *global_init(checker *C, ast *e) {
+ast *ck_global_init(checker *C, ast *e) {
     if (e->kind != AST_IDENT)
         return NULL;
     binding *b = ck_lookup(C, e->name);
-    if (!b || b->kind != BIND_GLOBAL || b->is_var || !b->decl)
+    if (!b || (b->kind != BIND_GLOBAL && b->kind != BIND_IGNORED) || b->is_var || !b->decl)
         return NULL;
     return b->decl->a;
 }
@@ -217,7 +221,7 @@ bool ck_const_int(checker *C, ast *e, int64_t *out) {
         *out = -*out;
         return true;
     }
-    ast *init = global_init(C, e);
+    ast *init = ck_global_init(C, e);
     return init && ck_const_int(C, init, out);
 }
 
@@ -243,7 +247,7 @@ bool ck_const_str(checker *C, ast *e, char **out) {
         free(a);
         return true;
     }
-    ast *init = global_init(C, e);
+    ast *init = ck_global_init(C, e);
     return init && ck_const_str(C, init, out);
 }
 
@@ -275,7 +279,7 @@ bool ck_const_duration(checker *C, ast *e, int64_t *ms) {
         *ms = n * unit;
         return true;
     }
-    ast *init = global_init(C, e);
+    ast *init = ck_global_init(C, e);
     return init && ck_const_duration(C, init, ms);
 }
 
@@ -483,10 +487,28 @@ const type *ck_flat_elem(checker *C, ast *at, const type *ret) {
 }
 
 
+/* The fields of the Kafka types, as C expressions of the value in %s. */
+const record_field record_fields[] = {
+    { TY_KRECORD, "key", "(%s).key", true },
+    { TY_KRECORD, "value", "(%s).value", true },
+    { TY_KRECORD, "topic", "(%s).topic", true },
+    { TY_KRECORD, "partition", "(%s).partition", false },
+    { TY_KRECORD, "offset", "(%s).offset", false },
+    { TY_KRECORD, "timestamp", "(%s).timestamp", false },
+    { TY_ORANGE, "topic", "(%s).topic", true },
+    { TY_ORANGE, "partition", "(%s).partition", false },
+    { TY_ORANGE, "fromOffset", "(%s).from", false },
+    { TY_ORANGE, "untilOffset", "(%s).until", false },
+    { TY_ORANGE, "count", "({ sr_offset_range _r = %s; _r.until - _r.from; })", false },
+    { 0, NULL, NULL, false },
+};
+
 /* obj.name or obj.name(args) with the receiver already checked (type T). */
 static const type *method_call(checker *C, ast *call, ast *sel, const type *T) {
     const char *m = sel->name;
     ast *at = call ? call : sel;
+    if (!strcmp(m, "asInstanceOf") && !call)
+        return ck_kafka_cast(C, sel, T);
     switch (T->kind) {
     case TY_CONTEXT:
     case TY_SPARK:
@@ -548,6 +570,19 @@ static const type *method_call(checker *C, ast *call, ast *sel, const type *T) {
             return ty_string();
         }
         return ck_error_at(C, sel, "Time has .milliseconds and .toString, not '%s'", m);
+    case TY_KRECORD:
+    case TY_ORANGE:
+        for (int i = 0; record_fields[i].name; i++)
+            if (record_fields[i].kind == T->kind && !strcmp(m, record_fields[i].name) && !ck_nargs(call)) {
+                ck_set_method(at, M_RECORD_FIELD);
+                at->ival = i;
+                return record_fields[i].is_string ? ty_string() : ty_int();
+            }
+        if (!strcmp(m, "toString") && !ck_nargs(call)) {
+            ck_set_method(at, M_TOSTRING);
+            return ty_string();
+        }
+        return ck_error_at(C, sel, "%s has no member '%s'", ty_name(T), m);
     case TY_ERROR: case TY_UNIT: case TY_NULL:
         break;
     }
@@ -1092,9 +1127,19 @@ static void check_setting(checker *C, ast *s) {
                 p->checkpoint_every_ms = ms;
         }
     } else if (!strcmp(s->name, "offsets")) {
+        char *url = NULL;
         if (!a0 || a0->kind != AST_IDENT || (strcmp(a0->name, "kafka") && strcmp(a0->name, "redis") &&
                                              strcmp(a0->name, "checkpoint")))
             ck_error_at(C, a0 ? a0 : s, "offsets must be kafka, checkpoint or redis \"redis://host:port/db\"");
+        else if (!strcmp(a0->name, "redis") && (!a1 || !ck_const_str(C, a1, &url) || strncmp(url, "redis://", 8)))
+            ck_error_at(C, a1 ? a1 : a0, "offsets redis needs a URL: offsets redis \"redis://host:port/db\"");
+        else {
+            ck_set_once(C, s, &p->offsets, xstrdup(a0->name), "the offset store");
+            free(p->offsets_redis);
+            p->offsets_redis = url;
+            url = NULL;
+        }
+        free(url);
     } else if (!strcmp(s->name, "conf")) {
         char *key = NULL;
         if (!a0 || !ck_const_str(C, a0, &key) || !a1) {
@@ -1139,7 +1184,7 @@ static void check_setting(checker *C, ast *s) {
 /* ===================================================================== */
 
 int check_program(program *p) {
-    checker C = { .p = p, .src = p->src };
+    checker C = { .p = p, .src = p->src, .kafka_rdd = -1 };
     int before = p->src->errors;
     ast *root = p->root;
     /* header settings first, so the batch interval is known everywhere */
@@ -1183,8 +1228,21 @@ void program_free(program *p) {
     for (int i = 0; i < p->nsites; i++)
         free(p->sites[i].what);
     for (int i = 0; i < p->nsources; i++) {
-        free(p->sources[i].host);
-        free(p->sources[i].dir);
+        prog_source *s = &p->sources[i];
+        free(s->host);
+        free(s->dir);
+        for (int j = 0; j < s->nparams; j++) {
+            free(s->params[j].key);
+            free(s->params[j].value);
+        }
+        for (int j = 0; j < s->ntopics; j++)
+            free(s->topics[j]);
+        for (int j = 0; j < s->nassign; j++)
+            free(s->assign[j].topic);
+        free(s->params);
+        free(s->topics);
+        free(s->pattern);
+        free(s->assign);
     }
     for (int i = 0; i < p->nconf; i++) {
         free(p->conf[i].key);
@@ -1200,6 +1258,8 @@ void program_free(program *p) {
     free(p->outputs);
     free(p->app);
     free(p->master);
+    free(p->offsets);
+    free(p->offsets_redis);
     free(p->checkpoint);
     free(p->log_level);
     dag_free(&p->dag);

@@ -70,6 +70,9 @@ typedef enum method {
     M_BC_VALUE,
     /* Time */
     M_TIME_MS,
+    M_RECORD_FIELD,   /* ConsumerRecord / OffsetRange field: ival indexes record_fields[] */
+    M_KAFKA_RANGES,   /* rdd.asInstanceOf[HasOffsetRanges].offsetRanges: ival = source */
+    M_KAFKA_COMMIT,   /* stream.asInstanceOf[CanCommitOffsets].commitAsync(r): ival = source */
     /* functions */
     F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER,
     F_MATH_MAX, F_MATH_MIN, F_MATH_ABS, /* math.max(a, b), math.min(a, b), math.abs(a) */
@@ -100,16 +103,42 @@ typedef struct site {
     char *what;
 } site;
 
+/* A field of a Kafka type (ConsumerRecord, OffsetRange). */
+typedef struct record_field {
+    type_kind kind;
+    const char *name;
+    const char *c_fmt;      /* C expression, %s = the value */
+    bool is_string;         /* else Long */
+} record_field;
+extern const record_field record_fields[];
+
+typedef struct conf_kv conf_kv;
+
+/* A partition of ConsumerStrategies.Assign and its starting offset. */
+typedef struct prog_assign {
+    char *topic;
+    int64_t partition;
+    int64_t offset;     /* from fromOffsets, -1: none given */
+} prog_assign;
+
 typedef struct prog_source {
     op_kind kind;       /* OP_SOURCE_* */
     char *host;
     int64_t port;
     char *dir;
+    /* OP_SOURCE_KAFKA */
+    conf_kv *params;    /* kafkaParams, deserializers left out */
+    int nparams;
+    char **topics;      /* Subscribe */
+    int ntopics;
+    char *pattern;      /* SubscribePattern */
+    prog_assign *assign;/* Assign */
+    int nassign;
 } prog_source;
 
-typedef struct conf_kv {
+struct conf_kv {
     char *key, *value;
-} conf_kv;
+};
 
 typedef struct program {
     source *src;
@@ -122,6 +151,8 @@ typedef struct program {
     char *checkpoint;
     int64_t checkpoint_every_ms;
     char *log_level;
+    char *offsets;          /* the `offsets` setting: kafka, checkpoint, redis; NULL = default */
+    char *offsets_redis;    /* with redis: its URL */
     conf_kv *conf;
     int nconf;
     /* what the emitter walks */

@@ -23,6 +23,7 @@ typedef struct checker {
     lambda_info *lam;     /* the lambda being checked, NULL at top level */
     bool driver;          /* checking driver code */
     int nbind;            /* bindings made, for unique C names */
+    int kafka_rdd;        /* in foreachRDD of a Kafka stream: its source index, else -1 */
 } checker;
 
 /* Append to a malloc'd array that has a count. */
@@ -43,6 +44,8 @@ binding *ck_lookup(checker *C, const char *name);
 dag_node *ck_node_of(ast *e);                               /* the DStream an expression denotes */
 const type *ck_resolve_type(checker *C, ast *t);
 bool ck_const_int(checker *C, ast *e, int64_t *out);
+/* The initialiser of the top-level val `e` names, or NULL. */
+ast *ck_global_init(checker *C, ast *e);
 bool ck_const_str(checker *C, ast *e, char **out);          /* malloc'd */
 bool ck_const_duration(checker *C, ast *e, int64_t *ms);
 bool ck_has_placeholder(ast *e);
@@ -69,5 +72,10 @@ const type *ck_string_method(checker *C, ast *call, ast *sel);
 const type *ck_number_method(checker *C, ast *call, ast *sel, const type *T);
 const type *ck_option_method(checker *C, ast *call, ast *sel, const type *T);
 const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T);
+
+/* check_kafka.c: KafkaUtils.createDirectStream(...) as a source, and the
+ * Kafka members of driver code (offsetRanges, commitAsync). */
+const type *ck_kafka_source(checker *C, ast *call);
+const type *ck_kafka_cast(checker *C, ast *sel, const type *T);
 
 #endif

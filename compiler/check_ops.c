@@ -504,10 +504,13 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
             return ty_error();
         n = ck_new_node(C, OP_FOREACHRDD, T, call, in);
         ast *lam = ck_as_lambda(C, f, 1);
+        int outer = C->kafka_rdd; /* the rdd of a Kafka stream has offset ranges */
+        C->kafka_rdd = in->op == OP_SOURCE_KAFKA ? in->source : -1;
         if (lam && lam->list.len == 2)
             ck_check_fn2(C, f, ty_rdd(T), ty_time(), FN_DRIVER, n);
         else
             ck_check_fn1(C, f, ty_rdd(T), FN_DRIVER, n);
+        C->kafka_rdd = outer;
         /* what the function returns is dropped: an RDD left at its end is
          * never computed, as in Spark */
         if (sem_lambda(f))
@@ -876,7 +879,24 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
     }
     if (T->kind == TY_OBJECT && !strcmp(T->oname, "StorageLevel") && !call)
         return ty_object("StorageLevel"); /* accepted and ignored: data stays in memory */
+    if (T->kind == TY_OBJECT && !strcmp(T->oname, "KafkaUtils") && !strcmp(m, "createDirectStream") && call)
+        return ck_kafka_source(C, call);
+    if (T->kind == TY_OBJECT && !strcmp(T->oname, "HasOffsetRanges") && !strcmp(m, "offsetRanges") &&
+        !ck_nargs(call)) {
+        ck_set_method(at, M_KAFKA_RANGES);
+        at->ival = sel->a->ival;
+        return ty_seq(ty_orange(), COLL_ARRAY);
+    }
+    if (T->kind == TY_OBJECT && !strcmp(T->oname, "CanCommitOffsets") && !strcmp(m, "commitAsync") &&
+        ck_nargs(call) >= 1) {
+        const type *r = ck_check_expr(C, ck_arg(call, 0), NULL);
+        if (!ck_is_err(r) && (r->kind != TY_SEQ || r->elems[0] != ty_orange()))
+            return ck_error_at(C, ck_arg(call, 0), "commitAsync takes the offset ranges, not %s", ty_name(r));
+        ck_set_method(at, M_KAFKA_COMMIT);
+        at->ival = sel->a->ival;
+        return ty_unit();
+    }
     if (T->kind == TY_OBJECT && !strcmp(T->oname, "KafkaUtils"))
-        return ck_error_at(C, sel, "Kafka sources are not supported yet by this version of streamc");
+        return ck_error_at(C, sel, "KafkaUtils.%s is not supported: use createDirectStream", m);
     return ck_error_at(C, sel, "%s has no member '%s' that streamc knows", ty_name(T), m);
 }

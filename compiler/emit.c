@@ -160,6 +160,21 @@ static void emit_codec_functions(emitter *E, const type *t) {
         emit(E, "    return v;\n}\n");
         break;
     }
+    case TY_KRECORD:
+        emit(E, "static inline void enc_%s(sr_buf *b, sr_krec v) {\n", k);
+        emit(E, "    sr_enc_str(b, v.key); sr_enc_str(b, v.value); sr_enc_str(b, v.topic);\n");
+        emit(E, "    sr_enc_i64(b, v.partition); sr_enc_i64(b, v.offset); sr_enc_i64(b, v.timestamp);\n}\n");
+        emit(E, "static inline sr_krec dec_%s(sr_dec *d, sr_arena *a) {\n    sr_krec v;\n", k);
+        emit(E, "    v.key = sr_dec_str(d, a); v.value = sr_dec_str(d, a); v.topic = sr_dec_str(d, a);\n");
+        emit(E, "    v.partition = sr_dec_i64(d); v.offset = sr_dec_i64(d); v.timestamp = sr_dec_i64(d);\n    return v;\n}\n");
+        break;
+    case TY_ORANGE:
+        emit(E, "static inline void enc_%s(sr_buf *b, sr_offset_range v) {\n", k);
+        emit(E, "    sr_enc_str(b, v.topic); sr_enc_i64(b, v.partition); sr_enc_i64(b, v.from); sr_enc_i64(b, v.until);\n}\n");
+        emit(E, "static inline sr_offset_range dec_%s(sr_dec *d, sr_arena *a) {\n    sr_offset_range v;\n", k);
+        emit(E, "    v.topic = sr_dec_str(d, a); v.partition = sr_dec_i64(d); v.from = sr_dec_i64(d); v.until = sr_dec_i64(d);\n");
+        emit(E, "    return v;\n}\n");
+        break;
     default:
         break;
     }
@@ -260,11 +275,46 @@ static void emit_value_functions(emitter *E, const type *t) {
         free((char *)ek);
         break;
     }
+    case TY_KRECORD:
+        emit(E, "static inline void fmt_%s(sr_buf *b, sr_krec v) {\n", k);
+        emit(E, "    sr_buf_cstr(b, \"ConsumerRecord(topic = \"); sr_buf_str(b, v.topic);\n");
+        emit(E, "    sr_buf_cstr(b, \", partition = \"); sr_buf_long(b, v.partition);\n");
+        emit(E, "    sr_buf_cstr(b, \", offset = \"); sr_buf_long(b, v.offset);\n");
+        emit(E, "    sr_buf_cstr(b, \", CreateTime = \"); sr_buf_long(b, v.timestamp);\n");
+        emit(E, "    sr_buf_cstr(b, \", key = \"); if (v.key.ptr) sr_buf_str(b, v.key); else sr_buf_cstr(b, \"null\");\n");
+        emit(E, "    sr_buf_cstr(b, \", value = \"); if (v.value.ptr) sr_buf_str(b, v.value); else sr_buf_cstr(b, \"null\");\n");
+        emit(E, "    sr_buf_char(b, ')');\n}\n");
+        emit(E, "static inline bool eq_%s(sr_krec a, sr_krec b) {\n", k);
+        emit(E, "    return sr_str_eq(a.topic, b.topic) && a.partition == b.partition && a.offset == b.offset &&\n");
+        emit(E, "           a.timestamp == b.timestamp && sr_str_eq(a.key, b.key) && sr_str_eq(a.value, b.value);\n}\n");
+        emit(E, "static inline uint64_t hash_%s(sr_krec v) { return sr_hash_mix(sr_hash_mix(sr_hash_str(v.topic), sr_hash_long(v.partition)), sr_hash_long(v.offset)); }\n", k);
+        emit(E, "static inline int cmp_%s(sr_krec a, sr_krec b) {\n    int c = sr_str_cmp(a.topic, b.topic);\n", k);
+        emit(E, "    if (c) return c;\n    if (a.partition != b.partition) return a.partition < b.partition ? -1 : 1;\n");
+        emit(E, "    return (a.offset > b.offset) - (a.offset < b.offset);\n}\n");
+        emit(E, "static inline sr_krec copy_%s(sr_arena *a, sr_krec v) {\n", k);
+        emit(E, "    if (v.key.ptr) v.key = sr_str_dup(a, v.key);\n    if (v.value.ptr) v.value = sr_str_dup(a, v.value);\n");
+        emit(E, "    v.topic = sr_str_dup(a, v.topic);\n    return v;\n}\n");
+        break;
+    case TY_ORANGE:
+        emit(E, "static inline void fmt_%s(sr_buf *b, sr_offset_range v) {\n", k);
+        emit(E, "    sr_buf_cstr(b, \"OffsetRange(topic: '\"); sr_buf_str(b, v.topic);\n");
+        emit(E, "    sr_buf_cstr(b, \"', partition: \"); sr_buf_long(b, v.partition);\n");
+        emit(E, "    sr_buf_cstr(b, \", range: [\"); sr_buf_long(b, v.from);\n");
+        emit(E, "    sr_buf_cstr(b, \" -> \"); sr_buf_long(b, v.until);\n    sr_buf_cstr(b, \"])\");\n}\n");
+        emit(E, "static inline bool eq_%s(sr_offset_range a, sr_offset_range b) {\n", k);
+        emit(E, "    return sr_str_eq(a.topic, b.topic) && a.partition == b.partition && a.from == b.from && a.until == b.until;\n}\n");
+        emit(E, "static inline uint64_t hash_%s(sr_offset_range v) { return sr_hash_mix(sr_hash_mix(sr_hash_str(v.topic), sr_hash_long(v.partition)), sr_hash_long(v.from)); }\n", k);
+        emit(E, "static inline int cmp_%s(sr_offset_range a, sr_offset_range b) {\n    int c = sr_str_cmp(a.topic, b.topic);\n", k);
+        emit(E, "    if (c) return c;\n    if (a.partition != b.partition) return a.partition < b.partition ? -1 : 1;\n");
+        emit(E, "    return (a.from > b.from) - (a.from < b.from);\n}\n");
+        emit(E, "static inline sr_offset_range copy_%s(sr_arena *a, sr_offset_range v) { v.topic = sr_str_dup(a, v.topic); return v; }\n", k);
+        break;
     default:
         return;
     }
     emit_codec_functions(E, t);
-    if (t->kind == TY_TUPLE || t->kind == TY_OPTION || t->kind == TY_SEQ || t->kind == TY_TIME)
+    if (t->kind == TY_TUPLE || t->kind == TY_OPTION || t->kind == TY_SEQ || t->kind == TY_TIME ||
+        t->kind == TY_KRECORD || t->kind == TY_ORANGE)
         emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) {\n    sr_buf b = {0};\n    fmt_%s(&b, v);\n"
                 "    sr_str s = sr_buf_to_str(cx, &b);\n    sr_buf_free(&b);\n    return s;\n}\n", k, c, k);
     emit(E, "\n");
@@ -1085,6 +1135,7 @@ static void emit_node(emitter *E, dag_node *n) {
     case OP_SOURCE_SOCKET:
     case OP_SOURCE_TEXTFILE:
     case OP_SOURCE_QUEUE:
+    case OP_SOURCE_KAFKA:
         emit(E, "/* node %d: %s */\n", n->id, op_spelling(n->op));
         emit(E, "static sr_rdd node_%d(sr_batch *b) { return sr_source_batch(b, %d); }\n\n", n->id, n->source);
         return;
@@ -1249,17 +1300,62 @@ static void emit_program_table(emitter *E) {
     if (!p->nsites)
         emit(E, "    { 0, 0, \"\" },\n");
     emit(E, "};\n");
+    for (int i = 0; i < p->nsources; i++) { /* a Kafka source's lists */
+        prog_source *s = &p->sources[i];
+        if (s->kind != OP_SOURCE_KAFKA)
+            continue;
+        emit(E, "static const sr_conf_kv kafka_params_%d[] = {\n", i);
+        for (int j = 0; j < s->nparams; j++) {
+            char *k = c_string_lit(s->params[j].key, strlen(s->params[j].key));
+            char *v = c_string_lit(s->params[j].value, strlen(s->params[j].value));
+            emit(E, "    { %s, %s },\n", k, v);
+            free(k);
+            free(v);
+        }
+        emit(E, "};\n");
+        if (s->ntopics) {
+            emit(E, "static const char *const kafka_topics_%d[] = {", i);
+            for (int j = 0; j < s->ntopics; j++) {
+                char *t = c_string_lit(s->topics[j], strlen(s->topics[j]));
+                emit(E, " %s,", t);
+                free(t);
+            }
+            emit(E, " };\n");
+        }
+        if (s->nassign) {
+            emit(E, "static const sr_kafka_assign kafka_assign_%d[] = {\n", i);
+            for (int j = 0; j < s->nassign; j++) {
+                char *t = c_string_lit(s->assign[j].topic, strlen(s->assign[j].topic));
+                emit(E, "    { %s, %" PRId64 ", INT64_C(%" PRId64 ") },\n", t, s->assign[j].partition, s->assign[j].offset);
+                free(t);
+            }
+            emit(E, "};\n");
+        }
+    }
     emit(E, "static const sr_source_spec sources[] = {\n");
     for (int i = 0; i < p->nsources; i++) {
         prog_source *s = &p->sources[i];
+        if (s->kind == OP_SOURCE_KAFKA) {
+            char *pat = s->pattern ? c_string_lit(s->pattern, strlen(s->pattern)) : xstrdup("NULL");
+            emit(E, "    { .kind = SR_SOURCE_KAFKA, .kafka_params = kafka_params_%d, .nkafka_params = %d,\n", i, s->nparams);
+            if (s->ntopics)
+                emit(E, "      .topics = kafka_topics_%d, .ntopics = %d,\n", i, s->ntopics);
+            if (s->nassign)
+                emit(E, "      .assign = kafka_assign_%d, .nassign = %d,\n", i, s->nassign);
+            emit(E, "      .pattern = %s },\n", pat);
+            free(pat);
+            continue;
+        }
         const char *kind = s->kind == OP_SOURCE_SOCKET ? "SR_SOURCE_SOCKET" :
                            s->kind == OP_SOURCE_TEXTFILE ? "SR_SOURCE_TEXTFILE" : "SR_SOURCE_QUEUE";
         char *host = s->host ? c_string_lit(s->host, strlen(s->host)) : xstrdup("NULL");
         char *dir = s->dir ? c_string_lit(s->dir, strlen(s->dir)) : xstrdup("NULL");
-        emit(E, "    { %s, %s, %" PRId64 ", %s },\n", kind, host, s->port, dir);
+        emit(E, "    { .kind = %s, .host = %s, .port = %" PRId64 ", .dir = %s },\n", kind, host, s->port, dir);
         free(host);
         free(dir);
     }
+    if (!p->nsources)
+        emit(E, "    { .kind = SR_SOURCE_QUEUE },\n");
     emit(E, "};\n");
     emit(E, "static const sr_conf_kv conf[] = {\n");
     for (int i = 0; i < p->nconf; i++) {
@@ -1335,6 +1431,14 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
          p->nsources, p->nsites);
     emit(&E, "    .stateful = %s,\n", p->stateful ? "true" : "false");
     emit(&E, "    .state_ops = state_ops,\n    .nstate_ops = %d,\n", E.nstate_ops);
+    {
+        const char *o = p->offsets;
+        char *url = opt_lit(p->offsets_redis);
+        emit(&E, "    .offsets = %s,\n    .offsets_redis = %s,\n",
+             !o ? "SR_OFFSETS_DEFAULT" : !strcmp(o, "kafka") ? "SR_OFFSETS_KAFKA" :
+             !strcmp(o, "checkpoint") ? "SR_OFFSETS_CHECKPOINT" : "SR_OFFSETS_REDIS", url);
+        free(url);
+    }
     emit(&E, "    .init = init,\n    .run_batch = run_batch,\n};\n\n");
     emit(&E, "int main(int argc, char **argv) { return sr_main(argc, argv, &program); }\n");
     free(app);

@@ -542,6 +542,12 @@ static char *lower_method(emitter *E, ast *e) {
         break;
     case M_SEQ_TOSEQ: r = xstrdup(R); break;
     case M_TIME_MS: r = xstrdup(R); break;
+    case M_RECORD_FIELD: r = xasprintf(record_fields[e->ival].c_fmt, R); break;
+    case M_KAFKA_RANGES: r = xasprintf("sr_kafka_offset_ranges(cx->batch, %lld)", (long long)e->ival); break;
+    case M_KAFKA_COMMIT:
+        A = lower_expr(E, a0);
+        r = xasprintf("(sr_kafka_commit(cx->batch, %lld, %s), 0)", (long long)e->ival, A);
+        break;
     case M_BC_VALUE: {
         binding *b = sem_binding(recv);
         bool driver = E->fn ? E->fn->driver : true;

@@ -66,6 +66,8 @@ const type *ty_context(void) { return intern(TY_CONTEXT, 0, NULL, 0, NULL); }
 const type *ty_spark(void) { return intern(TY_SPARK, 0, NULL, 0, NULL); }
 const type *ty_duration(void) { return intern(TY_DURATION, 0, NULL, 0, NULL); }
 const type *ty_time(void) { return intern(TY_TIME, 0, NULL, 0, NULL); }
+const type *ty_krecord(void) { return intern(TY_KRECORD, 0, NULL, 0, NULL); }
+const type *ty_orange(void) { return intern(TY_ORANGE, 0, NULL, 0, NULL); }
 const type *ty_object(const char *name) { return intern(TY_OBJECT, 0, NULL, 0, name); }
 const type *ty_tuple(int n, const type **elems) { return intern(TY_TUPLE, n, elems, 0, NULL); }
 const type *ty_pair(const type *a, const type *b) {
@@ -86,7 +88,8 @@ bool ty_is_numeric(const type *t) { return t->kind == TY_INT || t->kind == TY_DO
 
 bool ty_is_value(const type *t) {
     switch (t->kind) {
-    case TY_BOOL: case TY_INT: case TY_DOUBLE: case TY_STRING: case TY_TIME:
+    case TY_BOOL: case TY_INT: case TY_DOUBLE: case TY_STRING: case TY_TIME: case TY_KRECORD:
+    case TY_ORANGE:
         return true;
     case TY_TUPLE:
         for (int i = 0; i < t->nelems; i++)
@@ -127,6 +130,8 @@ static void name_into(strbuf *b, const type *t) {
     case TY_SPARK: sb_puts(b, "SparkContext"); return;
     case TY_DURATION: sb_puts(b, "Duration"); return;
     case TY_TIME: sb_puts(b, "Time"); return;
+    case TY_KRECORD: sb_puts(b, "ConsumerRecord[String, String]"); return;
+    case TY_ORANGE: sb_puts(b, "OffsetRange"); return;
     case TY_OBJECT: sb_puts(b, t->oname); return;
     case TY_TUPLE:
         sb_putc(b, '(');
@@ -166,6 +171,8 @@ const char *ty_c(const type *t) {
     case TY_INT: case TY_TIME: return "int64_t";
     case TY_DOUBLE: return "double";
     case TY_STRING: return "sr_str";
+    case TY_KRECORD: return "sr_krec";
+    case TY_ORANGE: return "sr_offset_range";
     case TY_SEQ: return "sr_seq";
     case TY_RDD: return "sr_rdd";
     case TY_UNIT: return "void";

@@ -27,6 +27,8 @@ typedef enum type_kind {
     TY_SPARK,     /* ssc.sparkContext */
     TY_DURATION,  /* Durations.seconds(5), 5s */
     TY_TIME,      /* a batch's Time (foreachRDD((rdd, time) => ...)): milliseconds */
+    TY_KRECORD,   /* ConsumerRecord[String, String]: a Kafka record (sr_krec) */
+    TY_ORANGE,    /* OffsetRange: a Kafka partition's range in a batch (sr_offset_range) */
     TY_OBJECT,    /* anything else accepted and ignored (classOf[X], partitioners...) */
 } type_kind;
 
@@ -63,6 +65,8 @@ const type *ty_context(void);
 const type *ty_spark(void);
 const type *ty_duration(void);
 const type *ty_time(void);
+const type *ty_krecord(void);
+const type *ty_orange(void);
 const type *ty_object(const char *name);
 const type *ty_tuple(int n, const type **elems);
 const type *ty_pair(const type *a, const type *b);

@@ -377,22 +377,69 @@ void sr_run_tasks(sr_batch *b, int ntasks, sr_task_fn fn, void *arg);
 /* An empty rdd with n partitions (allocated in the driver arena). */
 sr_rdd sr_rdd_new(sr_batch *b, int nparts);
 
+/* A setting: key = value. */
+typedef struct sr_conf_kv {
+    const char *key;
+    const char *value;
+} sr_conf_kv;
+
 typedef enum sr_source_kind {
     SR_SOURCE_SOCKET,   /* ssc.socketTextStream(host, port): lines, receiver thread */
     SR_SOURCE_TEXTFILE, /* ssc.textFileStream(dir): lines of files new since start */
     SR_SOURCE_QUEUE,    /* ssc.queueStream(dir): one file per batch, in name order */
+    SR_SOURCE_KAFKA,    /* KafkaUtils.createDirectStream: sr_krec records, one offset range per partition */
 } sr_source_kind;
+
+/* A Kafka partition and a starting offset (ConsumerStrategies.Assign). */
+typedef struct sr_kafka_assign {
+    const char *topic;
+    int partition;
+    int64_t offset;     /* from fromOffsets, or -1: the stored / reset offset */
+} sr_kafka_assign;
 
 typedef struct sr_source_spec {
     sr_source_kind kind;
     const char *host;   /* SOCKET */
     int port;           /* SOCKET */
     const char *dir;    /* TEXTFILE, QUEUE */
+    /* KAFKA: kafkaParams (librdkafka properties; deserializers dropped), and
+     * one of: the subscribed topics, a topic pattern (SubscribePattern,
+     * a regex), the assigned partitions (Assign). */
+    const sr_conf_kv *kafka_params;
+    int nkafka_params;
+    const char *const *topics;
+    int ntopics;
+    const char *pattern;
+    const sr_kafka_assign *assign;
+    int nassign;
 } sr_source_spec;
+
+/* A Kafka record, ConsumerRecord[String, String]: views valid for the batch
+ * (a null key is { NULL, 0 }). */
+typedef struct sr_krec {
+    sr_str key, value, topic;
+    int64_t partition, offset, timestamp;
+} sr_krec;
+
+/* An OffsetRange: the records [from, until) of a topic partition that a
+ * batch read. */
+typedef struct sr_offset_range {
+    sr_str topic;
+    int64_t partition, from, until;
+} sr_offset_range;
+
+/* The offset ranges source `i` (a Kafka source) read in this batch, one per
+ * partition in a stable order (rdd.asInstanceOf[HasOffsetRanges].offsetRanges):
+ * an sr_seq of sr_offset_range in the driver arena. */
+sr_seq sr_kafka_offset_ranges(sr_batch *b, int i);
+/* stream.asInstanceOf[CanCommitOffsets].commitAsync(ranges): commit the
+ * `until` of these ranges once the batch's outputs have finished. */
+void sr_kafka_commit(sr_batch *b, int i, sr_seq ranges);
 
 /* The lines this batch takes from source `i` (index into sr_program.sources),
  * split into b->nworkers contiguous partitions (fewer when there are few
- * lines), as sr_str elements valid until the batch ends. */
+ * lines), as sr_str elements valid until the batch ends. A Kafka source's
+ * elements are sr_krec, one rdd partition per Kafka partition. */
 sr_rdd sr_source_batch(sr_batch *b, int i);
 
 /* ===================================================================== */
@@ -529,10 +576,14 @@ typedef struct sr_site {
     const char *what;   /* e.g. "toInt", "/", "split(...)(1)" */
 } sr_site;
 
-typedef struct sr_conf_kv {
-    const char *key;
-    const char *value;
-} sr_conf_kv;
+
+/* Where Kafka sources keep their positions (the `offsets` setting). */
+typedef enum sr_offsets_store {
+    SR_OFFSETS_DEFAULT,    /* checkpoint if there is a checkpoint directory, else none */
+    SR_OFFSETS_KAFKA,      /* commit to the consumer group after the batch's outputs */
+    SR_OFFSETS_CHECKPOINT, /* in the checkpoint */
+    SR_OFFSETS_REDIS,      /* a hash per topic, a field per partition */
+} sr_offsets_store;
 
 /* A stateful operator (updateStateByKey, the windows) as checkpoints see
  * it. Its functions run on the driver thread between batches. */
@@ -562,6 +613,8 @@ typedef struct sr_program {
     int nconf;
     const sr_source_spec *sources;
     int nsources;
+    sr_offsets_store offsets;       /* where Kafka positions are kept: `offsets ...` */
+    const char *offsets_redis;      /* SR_OFFSETS_REDIS: redis://host:port/db */
     const sr_site *sites;
     int nsites;
     bool stateful;                  /* has stateful operators (warn without checkpoint) */
