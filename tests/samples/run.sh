@@ -103,6 +103,21 @@ if [ "$got" = "(be,2) (not,1) (or,1) (to,2) " ] &&
    [ "$(ls -d "$work"/dir/data/streamingSavePath/prefix-*.suffix | wc -l)" -eq 4 ]; then ok
 else bad "dir_wordcount: saved '$got'"; ls -la "$work/dir/data/streamingSavePath" || true; cat "$work/dir/err"; fi
 
+# 3b. Driver HA: the checkpoint directory is written, and a second run
+# resumes from it (in a directory of its own: checkpoints are relative)
+port=$(free_port)
+mkdir -p "$work/ha"
+sed -e "s/9999/$port/" -e 's/Durations.seconds(5)/Durations.seconds(1)/' "$root/samples/driver_ha.stream" > "$work/ha/ha.stream"
+"$streamc" "$work/ha/ha.stream" -o "$work/ha/ha"
+printf 'a b a\n' | nc -N -l 127.0.0.1 "$port" &
+pids+=($!)
+sleep 0.2
+(cd "$work/ha" && timeout 30 ./ha --batches 2 > out1 2> err1) || true
+(cd "$work/ha" && timeout 30 ./ha --batches 3 --conf streamc.logLevel=INFO > out2 2> err2) || true
+if grep -qx '(a,2)' "$work/ha/out1" && ls "$work"/ha/data/streamingCheckpoint/checkpoint-* > /dev/null 2>&1 &&
+   grep -q 'Recovering from ./data/streamingCheckpoint/checkpoint-[0-9]*: .*(#2) done' "$work/ha/err2"; then ok
+else bad "driver_ha"; cat "$work/ha/out1" "$work/ha/err1" "$work/ha/err2"; fi
+
 # 4. word count totals over a generated text equal tr | sort | uniq -c
 mkdir -p "$work/big/input"
 awk 'BEGIN { srand(7); for (l = 0; l < 20000; l++) { line = "";
