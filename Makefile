@@ -1,5 +1,5 @@
 # streamc - one plain GNU Makefile. Objects and generated sources go to build/.
-#   make            build build/streamc and build/libstreamrt.a
+#   make            build build/streamc, build/libstreamrt.a and build/kafka-mock
 #   make check      install test dependencies if missing, build, run every test
 #   make demo       install dependencies if missing, compile a sample, run it on bundled input
 #   make V=1        show the commands
@@ -8,7 +8,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS_ALL := -Igrammar -Icompiler -Iruntime -Ibuild -D_GNU_SOURCE
-LDLIBS  := -lpthread -lm
+LDLIBS  := -lrdkafka -lpthread -lm
 B       := build
 
 ifdef SANITIZE
@@ -31,7 +31,7 @@ FRONT_OBJ    := $(B)/parser.o $(B)/lexer.o $(GRAMMAR_SRC:%.c=$(B)/%.o) $(COMPILE
 RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(B)/%.o)
 UNIT_OBJ     := $(UNIT_SRC:%.c=$(B)/%.o)
 
-all: $(B)/streamc $(B)/libstreamrt.a
+all: $(B)/streamc $(B)/libstreamrt.a $(B)/kafka-mock
 
 $(B)/parser.c $(B)/parser.h: grammar/parser.y
 	@mkdir -p $(B)
@@ -63,6 +63,11 @@ $(B)/streamc: $(FRONT_OBJ) $(B)/compiler/main.o
 $(B)/libstreamrt.a: $(RUNTIME_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Developer tool: a Kafka mock cluster on loopback for tests, demo, benchmarks.
+$(B)/kafka-mock: $(B)/tools/kafka_mock.o
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/unit_tests: $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a
 	@echo "  LINK    $@"

@@ -2,10 +2,11 @@
 # install-deps.sh - install the Debian packages streamc needs to build and test,
 # if they are missing. Idempotent; quiet when everything is there.
 set -eu
-packages=(gcc make flex bison libcunit1-dev netcat-openbsd)
+packages=(gcc make flex bison libcunit1-dev netcat-openbsd librdkafka-dev kcat)
 missing=()
 for p in "${packages[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    # "install ok installed": dpkg -s also succeeds for a removed package's leftovers
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}"
