@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rate.h"
 #include "runtime.h"
 
 /* Source lines per partition before another partition is worth it. */
@@ -343,6 +344,48 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
     return -1;
 }
 
+/* A setting that is a number >= 0, or `def` (a bad value is ignored with a WARN). */
+static double conf_number(sr_runtime *rt, const char *key, double def) {
+    const char *v = sr_conf_get(rt, key);
+    if (!v)
+        return def;
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (end == v || *end || errno || d < 0 || d != d) {
+        sr_log(SR_LOG_WARN, "ignoring %s=%s: not a number >= 0", key, v);
+        return def;
+    }
+    return d;
+}
+
+/* What Kafka direct sources take from the settings (read only when the
+ * program has one). */
+static void kafka_settings(sr_runtime *rt) {
+    bool kafka = false;
+    for (int i = 0; i < rt->prog->nsources; i++)
+        kafka |= rt->prog->sources[i].kind == SR_SOURCE_KAFKA;
+    if (!kafka)
+        return;
+    sr_source_opts *o = &rt->source_opts;
+    o->offsets = rt->prog->offsets;
+    o->max_rate_per_partition = (int64_t)conf_number(rt, "spark.streaming.kafka.maxRatePerPartition", 0);
+    o->min_rate_per_partition = (int64_t)conf_number(rt, "spark.streaming.kafka.minRatePerPartition",
+                                                     SR_KAFKA_MIN_RATE_PER_PARTITION);
+    o->backpressure = conf_true(rt, "spark.streaming.backpressure.enabled");
+    o->backpressure_initial_rate = conf_number(rt, "spark.streaming.backpressure.initialRate", 0);
+    o->pid_proportional = conf_number(rt, "spark.streaming.backpressure.pid.proportional",
+                                      SR_PID_PROPORTIONAL);
+    o->pid_integral = conf_number(rt, "spark.streaming.backpressure.pid.integral", SR_PID_INTEGRAL);
+    o->pid_derivative = conf_number(rt, "spark.streaming.backpressure.pid.derived", SR_PID_DERIVATIVE);
+    o->pid_min_rate = conf_number(rt, "spark.streaming.backpressure.pid.minRate", SR_PID_MIN_RATE);
+    o->kafka_start_timeout_ms = (int64_t)conf_number(rt, "streamc.kafka.startTimeoutMs", 0);
+    o->kafka_poll_ms = (int64_t)conf_number(rt, "spark.streaming.kafka.consumer.poll.ms", 0);
+    if (o->offsets == SR_OFFSETS_CHECKPOINT && !rt->checkpoint_dir)
+        sr_log(SR_LOG_WARN, "`offsets checkpoint` without a checkpoint directory: Kafka positions "
+                            "are not kept across restarts");
+}
+
 /* An error that stops the run before it starts: always on stderr (whatever
  * the log level), as `<app>: error: <message>`. */
 static void startup_error(sr_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -407,7 +450,8 @@ static void free_sources(sr_runtime *rt) {
 }
 
 /* The batch's lines of source i, split into contiguous partitions that
- * point into the lines array (once per batch, cached). */
+ * point into the lines array (once per batch, cached); or the partitions
+ * the source cut itself. */
 sr_rdd sr_source_batch(sr_batch *b, int i) {
     sr_runtime *rt = b->rt;
     if (i < 0 || i >= rt->nsources) {
@@ -419,6 +463,11 @@ sr_rdd sr_source_batch(sr_batch *b, int i) {
     if (s->cached_index == b->index)
         return s->rdd;
     sr_lines lines = s->lines;
+    if (lines.parts && lines.nparts > 0) { /* cut by the source (Kafka: one per topic partition) */
+        s->rdd = (sr_rdd){ lines.nparts, lines.parts };
+        s->cached_index = b->index;
+        return s->rdd;
+    }
     int64_t np = (lines.n + LINES_PER_PART - 1) / LINES_PER_PART;
     if (np > b->nworkers)
         np = b->nworkers;
@@ -495,6 +544,9 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
 
     int64_t t1 = sr_mono_us();
     fflush(stdout);
+    for (int i = 0; i < rt->nsources; i++) /* rate estimates, offset commits */
+        sr_source_batch_done(rt->sources[i].src, rt->sources[i].lines.n, (t1 - t0) / 1000,
+                             delay_us / 1000);
     size_t bytes = rt->driver_arena.bytes + sr_pool_arena_bytes(rt->pool);
     int64_t dropped = sr_pool_end_batch(rt->pool) + rt->driver.dropped;
     rt->driver.dropped = 0;
@@ -708,6 +760,7 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
         }
         rt->source_opts.max_rate = r;
     }
+    kafka_settings(rt);
 
     /* Threads started from here on (workers, receivers) inherit a mask
      * that blocks SIGINT/SIGTERM, so the signals reach the scheduler's

@@ -1,9 +1,9 @@
 /* source.c - input sources: the source.h entry points and line splitting.
  *
- * Every kind of source (socket receiver, textFileStream, queueStream) is a
- * struct that starts with `sr_source` and a table of operations
- * (source_impl.h); the functions here check the spec, pick the
- * implementation and dispatch. Also here: cutting a block of bytes into
+ * Every kind of source (socket receiver, textFileStream, queueStream, the
+ * Kafka direct stream) is a struct that starts with `sr_source` and a table
+ * of operations (source_impl.h); the functions here check the spec, pick
+ * the implementation and dispatch. Also here: cutting a block of bytes into
  * lines the way Spark's readers do ("\n" and "\r\n" end a line, a last line
  * without newline counts, an empty line is a record ""), with memchr so a
  * batch of many short lines costs little more than one pass over its bytes.
@@ -85,6 +85,28 @@ sr_source *sr_source_open(const sr_source_spec *spec, const sr_source_opts *opts
             return NULL;
         }
         return sr_queue_source_open(spec, opts, errstr, errlen);
+    case SR_SOURCE_KAFKA: {
+        int ways = (spec->ntopics > 0) + (spec->pattern != NULL) + (spec->nassign > 0);
+        if (ways != 1) {
+            sr_source_errf(errstr, errlen, "createDirectStream: %s",
+                           ways ? "give only one of Subscribe, SubscribePattern and Assign"
+                                : "no topics, pattern or partitions given");
+            return NULL;
+        }
+        if (spec->ntopics > 0 && !spec->topics) {
+            sr_source_errf(errstr, errlen, "createDirectStream: Subscribe without its topics");
+            return NULL;
+        }
+        if (spec->nassign > 0 && !spec->assign) {
+            sr_source_errf(errstr, errlen, "createDirectStream: Assign without its partitions");
+            return NULL;
+        }
+        if (spec->nkafka_params < 0 || (spec->nkafka_params > 0 && !spec->kafka_params)) {
+            sr_source_errf(errstr, errlen, "createDirectStream: bad kafkaParams");
+            return NULL;
+        }
+        return sr_kafka_source_open(spec, opts, errstr, errlen);
+    }
     }
     sr_source_errf(errstr, errlen, "unknown source kind %d", (int)spec->kind);
     return NULL;
@@ -101,12 +123,12 @@ void sr_source_take(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *ou
 
 void sr_source_take_receipt(sr_source *s, int64_t time_ms, sr_arena *arena, sr_lines *out,
                             sr_buf *receipt) {
-    *out = (sr_lines){ NULL, 0, 0 };
+    *out = (sr_lines){ 0 };
     s->ops->take(s, time_ms, arena, out, receipt);
 }
 
 void sr_source_replay(sr_source *s, sr_dec *receipt, sr_arena *arena, sr_lines *out) {
-    *out = (sr_lines){ NULL, 0, 0 };
+    *out = (sr_lines){ 0 };
     if (s->ops->replay && receipt->p < receipt->end)
         s->ops->replay(s, receipt, arena, out);
 }
@@ -120,6 +142,12 @@ int sr_source_restore(sr_source *s, sr_dec *in, char *errstr, size_t errlen) {
     if (!s->ops->restore || in->p >= in->end)
         return 0;
     return s->ops->restore(s, in, errstr, errlen);
+}
+
+void sr_source_batch_done(sr_source *s, int64_t elements, int64_t processing_ms,
+                          int64_t scheduling_ms) {
+    if (s->ops->batch_done)
+        s->ops->batch_done(s, elements, processing_ms, scheduling_ms);
 }
 
 const char *sr_source_key(const sr_source *s) {

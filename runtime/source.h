@@ -24,14 +24,36 @@ typedef struct sr_source_opts {
     /* spark.streaming.receiver.writeAheadLog.rollingIntervalSecs in ms: a
      * log segment older than this is closed; 0 = the default, 60 s. */
     int64_t wal_roll_ms;
+
+    /* Kafka direct sources. */
+    sr_offsets_store offsets;       /* where positions are kept (sr_program.offsets) */
+    int64_t max_rate_per_partition; /* spark.streaming.kafka.maxRatePerPartition: records/s, 0 = unlimited */
+    int64_t min_rate_per_partition; /* spark.streaming.kafka.minRatePerPartition: the least a
+                                     * limited partition takes per batch; 0 = the default, 1 */
+    bool backpressure;              /* spark.streaming.backpressure.enabled */
+    double backpressure_initial_rate; /* spark.streaming.backpressure.initialRate: records/s
+                                       * until the first estimate; 0 = none */
+    /* spark.streaming.backpressure.pid.proportional, .integral, .derived,
+     * .minRate; all 0 = Spark's defaults (rate.h). */
+    double pid_proportional, pid_integral, pid_derivative, pid_min_rate;
+    int64_t kafka_start_timeout_ms; /* streamc.kafka.startTimeoutMs: how long start waits for the
+                                     * cluster and the topics; 0 = the default, 30000 */
+    int64_t kafka_poll_ms;          /* spark.streaming.kafka.consumer.poll.ms: how long a batch's
+                                     * read waits for the next record before it gives up on the
+                                     * rest of its ranges; 0 = the default */
 } sr_source_opts;
 
 /* The lines one batch takes from a source: views into memory that the
- * source allocated from the arena passed to sr_source_take. */
+ * source allocated from the arena passed to sr_source_take. A source that
+ * cuts its own partitions (Kafka: sr_krec elements, one partition per topic
+ * partition) sets `parts` instead of `lines`; `n` and `bytes` count all of
+ * them either way. */
 typedef struct sr_lines {
     sr_str *lines;
     int64_t n;
     int64_t bytes;          /* input bytes, for metrics */
+    sr_seq *parts;          /* NULL, or the rdd's partitions (in the arena) */
+    int nparts;
 } sr_lines;
 
 /* Create (not start) a source. Returns NULL and fills errstr on failure. */
@@ -59,6 +81,16 @@ void sr_source_replay(sr_source *s, sr_dec *receipt, sr_arena *arena, sr_lines *
  * queue position, log offset), and restoring it, before sr_source_start. */
 void sr_source_save(sr_source *s, sr_buf *out);
 int sr_source_restore(sr_source *s, sr_dec *in, char *errstr, size_t errlen);
+/* After the batch's outputs: the batch took `elements` records from this
+ * source, ran `processing_ms` and started `scheduling_ms` late (rate
+ * estimation; the Kafka source commits its offsets here). */
+void sr_source_batch_done(sr_source *s, int64_t elements, int64_t processing_ms,
+                          int64_t scheduling_ms);
+/* The offset ranges of the last batch taken or replayed, one per topic
+ * partition in the rdd's partition order, as an sr_seq of sr_offset_range in
+ * `arena` (topic views valid while the source lives). Empty for sources
+ * other than Kafka. For runtime code (sr_kafka_offset_ranges, monitoring). */
+sr_seq sr_source_offset_ranges(sr_source *s, sr_arena *arena);
 /* What identifies the source across program versions ("textFileStream
  * ./in"); a checkpoint's position is restored into the source whose key
  * matches. */

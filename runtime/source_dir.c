@@ -594,10 +594,14 @@ static int queue_restore(sr_source *src, sr_dec *in, char *errstr, size_t errlen
     return 0;
 }
 
-static const sr_source_ops text_ops = { text_start, text_take, dir_stop, dir_free,
-                                        text_replay, text_save, text_restore };
-static const sr_source_ops queue_ops = { queue_start, queue_take, dir_stop, dir_free,
-                                         queue_replay, queue_save, queue_restore };
+static const sr_source_ops text_ops = {
+    .start = text_start, .take = text_take, .stop = dir_stop, .free = dir_free,
+    .replay = text_replay, .save = text_save, .restore = text_restore,
+};
+static const sr_source_ops queue_ops = {
+    .start = queue_start, .take = queue_take, .stop = dir_stop, .free = dir_free,
+    .replay = queue_replay, .save = queue_save, .restore = queue_restore,
+};
 
 static dir_src *dir_new(const sr_source_spec *spec, const sr_source_ops *ops, const char *what) {
     dir_src *s = sr_xcalloc(1, sizeof *s);

@@ -1,11 +1,11 @@
 /* source_impl.h - what the input source implementations share.
  *
  * source.c dispatches the sr_source_* calls of source.h through a small
- * table of operations; each kind of source (source_socket.c, source_dir.c)
- * embeds `sr_source` as the first member of its own struct and fills the
- * table. Also here: splitting a block of bytes into lines, used by every
- * source, and the hooks the unit tests use. Only source*.c and the tests
- * include this file.
+ * table of operations; each kind of source (source_socket.c, source_dir.c,
+ * source_kafka.c) embeds `sr_source` as the first member of its own struct
+ * and fills the table. Also here: splitting a block of bytes into lines,
+ * used by every source, and the hooks the unit tests use. Only source*.c
+ * and the tests include this file.
  */
 #ifndef STREAMRT_SOURCE_IMPL_H
 #define STREAMRT_SOURCE_IMPL_H
@@ -23,6 +23,9 @@ typedef struct sr_source_ops {
     void (*replay)(sr_source *s, sr_dec *receipt, sr_arena *arena, sr_lines *out);
     void (*save)(sr_source *s, sr_buf *out);
     int (*restore)(sr_source *s, sr_dec *in, char *errstr, size_t errlen);
+    /* After a batch's outputs (see sr_source_batch_done); NULL: nothing to do. */
+    void (*batch_done)(sr_source *s, int64_t elements, int64_t processing_ms,
+                       int64_t scheduling_ms);
 } sr_source_ops;
 
 struct sr_source {
@@ -47,6 +50,8 @@ sr_source *sr_socket_source_open(const sr_source_spec *spec, const sr_source_opt
 sr_source *sr_textfile_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
                                    char *errstr, size_t errlen);
 sr_source *sr_queue_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
+                                char *errstr, size_t errlen);
+sr_source *sr_kafka_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
                                 char *errstr, size_t errlen);
 
 /* ===================================================================== */

@@ -710,8 +710,10 @@ static void sock_free(sr_source *src) {
     free(s);
 }
 
-static const sr_source_ops sock_ops = { sock_start, sock_take, sock_stop, sock_free,
-                                        sock_replay, sock_save, sock_restore };
+static const sr_source_ops sock_ops = {
+    .start = sock_start, .take = sock_take, .stop = sock_stop, .free = sock_free,
+    .replay = sock_replay, .save = sock_save, .restore = sock_restore,
+};
 
 /* The key as a file name: [A-Za-z0-9._-], anything else '_'. */
 static char *file_name_of(const char *key) {

@@ -21,6 +21,7 @@ run bash tests/recovery/kill.sh
 run bash tests/recovery/checkpoint.sh
 run bash tests/recovery/wal.sh
 run bash tests/kafka/smoke.sh
+run bash tests/kafka/direct.sh
 run bash tests/sanitize.sh
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

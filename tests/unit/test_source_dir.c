@@ -62,7 +62,7 @@ static void put_atomic(const char *dir, const char *name, const char *text) {
 }
 
 static sr_source *open_dir(sr_source_kind kind, const char *dir, char *err, size_t errlen) {
-    sr_source_spec spec = { kind, NULL, 0, dir };
+    sr_source_spec spec = { .kind = kind, .dir = dir };
     sr_source_opts opts = { .batch_ms = 1000 };
     err[0] = '\0';
     return sr_source_open(&spec, &opts, err, errlen);

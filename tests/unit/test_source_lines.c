@@ -74,7 +74,7 @@ static void test_empty_input(void) {
     CU_ASSERT_EQUAL(sr_lines_count("", 0), 0);
     sr_arena a;
     sr_arena_init(&a);
-    sr_lines out = { (sr_str *)&a, 99, 99 };
+    sr_lines out = { .lines = (sr_str *)&a, .n = 99, .bytes = 99 };
     sr_lines_from_block(&a, "", 0, -1, &out);
     CU_ASSERT_EQUAL(out.n, 0);
     CU_ASSERT_EQUAL(out.bytes, 0);
@@ -125,22 +125,22 @@ static void test_big(void) {
 static void test_bad_specs(void) {
     char err[256];
     sr_source_opts opts = { .batch_ms = 1000 };
-    sr_source_spec no_host = { SR_SOURCE_SOCKET, NULL, 9999, NULL };
+    sr_source_spec no_host = { .kind = SR_SOURCE_SOCKET, .port = 9999 };
     err[0] = '\0';
     CU_ASSERT_PTR_NULL(sr_source_open(&no_host, &opts, err, sizeof err));
     CU_ASSERT(strstr(err, "host") != NULL);
-    sr_source_spec bad_port = { SR_SOURCE_SOCKET, "localhost", 0, NULL };
+    sr_source_spec bad_port = { .kind = SR_SOURCE_SOCKET, .host = "localhost", .port = 0 };
     err[0] = '\0';
     CU_ASSERT_PTR_NULL(sr_source_open(&bad_port, &opts, err, sizeof err));
     CU_ASSERT(strstr(err, "port") != NULL);
-    sr_source_spec no_dir = { SR_SOURCE_TEXTFILE, NULL, 0, NULL };
+    sr_source_spec no_dir = { .kind = SR_SOURCE_TEXTFILE };
     err[0] = '\0';
     CU_ASSERT_PTR_NULL(sr_source_open(&no_dir, &opts, err, sizeof err));
     CU_ASSERT(strstr(err, "textFileStream") != NULL);
-    sr_source_spec no_qdir = { SR_SOURCE_QUEUE, NULL, 0, "" };
+    sr_source_spec no_qdir = { .kind = SR_SOURCE_QUEUE, .dir = "" };
     CU_ASSERT_PTR_NULL(sr_source_open(&no_qdir, &opts, err, sizeof err));
 
-    sr_source_spec ok = { SR_SOURCE_SOCKET, "localhost", 9999, NULL };
+    sr_source_spec ok = { .kind = SR_SOURCE_SOCKET, .host = "localhost", .port = 9999 };
     sr_source *s = sr_source_open(&ok, &opts, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_STRING_EQUAL(sr_source_name(s), "socket localhost:9999");

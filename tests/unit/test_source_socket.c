@@ -154,7 +154,7 @@ static int got_is(const got *g, const char *const *want) {
 #define GOT_IS(g, ...) got_is((g), (const char *const[]){ __VA_ARGS__, NULL })
 
 static sr_source *open_sock(const char *host, int port, double rate) {
-    sr_source_spec spec = { SR_SOURCE_SOCKET, host, port, NULL };
+    sr_source_spec spec = { .kind = SR_SOURCE_SOCKET, .host = host, .port = port };
     sr_source_opts opts = { .max_rate = rate, .batch_ms = 1000 };
     char err[256] = "";
     sr_source *s = sr_source_open(&spec, &opts, err, sizeof err);

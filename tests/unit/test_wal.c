@@ -266,7 +266,7 @@ static int send_str(int fd, const char *s) {
 }
 
 static sr_source *open_wal_sock(int port, const char *ckdir) {
-    sr_source_spec spec = { SR_SOURCE_SOCKET, "127.0.0.1", port, NULL };
+    sr_source_spec spec = { .kind = SR_SOURCE_SOCKET, .host = "127.0.0.1", .port = port };
     sr_source_opts opts = { .batch_ms = 1000, .wal_dir = ckdir };
     char err[256] = "";
     sr_source *s = sr_source_open(&spec, &opts, err, sizeof err);
@@ -496,7 +496,7 @@ static void test_socket_cap_and_trim(void) {
     int port = 0;
     blast b = { listen_on(&port), 200000, 0 };
     CU_ASSERT_FATAL(b.lfd >= 0);
-    sr_source_spec spec = { SR_SOURCE_SOCKET, "127.0.0.1", port, NULL };
+    sr_source_spec spec = { .kind = SR_SOURCE_SOCKET, .host = "127.0.0.1", .port = port };
     sr_source_opts opts = { .batch_ms = 1000, .wal_dir = ck, .wal_roll_ms = 1 };
     char err[256] = "";
     sr_source *s = sr_source_open(&spec, &opts, err, sizeof err);
