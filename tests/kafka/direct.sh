@@ -17,6 +17,7 @@
 #               nothing lost or doubled
 #   sample      samples/kafka_wordcount.stream (the seed's code) with its
 #               brokers replaced by --conf streamc.kafka.bootstrap.servers
+#   assign      samples/kafka_assign.stream: Assign with fromOffsets
 #
 # Usage: tests/kafka/direct.sh     Prints "kafka-direct: N passed, M failed".
 set -u
@@ -181,6 +182,15 @@ if "$streamc" -o sample "$root/samples/kafka_wordcount.stream" 2> err &&
     ok "sample: the seed's Kafka word count (brokers from --conf streamc.kafka.bootstrap.servers) counts and commits its offsets"
 else
     bad "sample: samples/kafka_wordcount.stream against the mock cluster"
+fi
+
+if "$streamc" -o assign "$root/samples/kafka_assign.stream" 2> err &&
+   ./assign --clock manual --batches 1 --conf streamc.kafka.bootstrap.servers="$KAFKA_BOOTSTRAP" > stdout 2> err &&
+   grep -qx 'topic:testtopic  partition:0  fromOffset:0  untilOffset: 2' stdout &&
+   grep -qx 'topic:testtopic  partition:2  fromOffset:0  untilOffset: 1' stdout; then
+    ok "assign: the seed's Assign form reads from its fromOffsets and prints each partition's range"
+else
+    bad "assign: samples/kafka_assign.stream against the mock cluster"; cat stdout
 fi
 
 echo "kafka-direct: $pass passed, $fail failed"
