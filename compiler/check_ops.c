@@ -61,7 +61,7 @@ dag_node *ck_stream_arg(checker *C, ast *e, const type **elem) {
 }
 
 static const char *const unsupported_yet[] = {
-    "mapWithState", "saveToKafka", "saveToRedis", NULL,
+    "mapWithState", "saveToRedis", NULL,
 };
 
 /* A window or slide duration: a constant multiple of the batch interval. */
@@ -496,6 +496,20 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         n = ck_new_node(C, OP_SAVE, T, call, in);
         n->prefix = prefix;
         n->suffix = suffix ? suffix : xstrdup("");
+        PUSH(C->p->outputs, C->p->noutputs, n);
+        return ty_unit();
+    }
+    if (!strcmp(m, "saveToKafka")) { /* records: pairs give key and value, else the value */
+        char *topic = NULL;
+        if (!ck_need_args(C, call, m, 1, 1))
+            return ty_error();
+        ck_check_expr(C, f, ty_string());
+        if (!ck_const_str(C, f, &topic) || !*topic) {
+            free(topic);
+            return ck_error_at(C, f, "saveToKafka needs a constant topic name");
+        }
+        n = ck_new_node(C, OP_SAVEKAFKA, T, call, in);
+        n->prefix = topic;
         PUSH(C->p->outputs, C->p->noutputs, n);
         return ty_unit();
     }

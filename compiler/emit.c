@@ -1195,7 +1195,7 @@ static void emit_node(emitter *E, dag_node *n) {
         emit_memo_end(E, n, "r");
         return;
     }
-    case OP_PRINT: case OP_SAVE: case OP_FOREACHRDD: case OP__COUNT:
+    case OP_PRINT: case OP_SAVE: case OP_SAVEKAFKA: case OP_FOREACHRDD: case OP__COUNT:
         return;
     }
 }
@@ -1241,6 +1241,31 @@ static void emit_output(emitter *E, dag_node *n, int k) {
         emit(E, "    sr_save_commit(io.s, io.r.nparts);\n}\n\n");
         free(prefix);
         free(suffix);
+        return;
+    }
+    case OP_SAVEKAFKA: {
+        /* a pair is a record's key and value, anything else its value */
+        char *topic = c_string_lit(n->prefix, strlen(n->prefix));
+        bool pair = ty_is_pair(T);
+        emit(E, "struct out_%d_io { sr_rdd r; sr_kafka_sink *s; };\n", k);
+        emit(E, "static void out_%d_task(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", k);
+        emit(E, "    struct out_%d_io *io = arg;\n    sr_seq s = io->r.parts[task];\n    sr_buf key = {0}, val = {0};\n", k);
+        emit(E, "    for (int64_t i = 0; i < s.len; i++) {\n        %s x = SR_SEQ_AT(%s, s, i);\n", tc, tc);
+        emit(E, "        sr_buf_clear(&key);\n        sr_buf_clear(&val);\n");
+        if (pair) {
+            emit(E, "        fmt_%s(&key, x._1);\n        fmt_%s(&val, x._2);\n", tkey(T->elems[0]), tkey(T->elems[1]));
+            emit(E, "        sr_kafka_send(io->s, (sr_str){ key.ptr ? key.ptr : \"\", (int64_t)key.len }, (sr_str){ val.ptr ? val.ptr : \"\", (int64_t)val.len });\n");
+        } else {
+            emit(E, "        fmt_%s(&val, x);\n", tkey(T));
+            emit(E, "        sr_kafka_send(io->s, (sr_str){ NULL, 0 }, (sr_str){ val.ptr ? val.ptr : \"\", (int64_t)val.len });\n");
+        }
+        emit(E, "    }\n    sr_buf_free(&key);\n    sr_buf_free(&val);\n}\n");
+        emit(E, "static void out_%d(sr_batch *b) {\n", k);
+        emit(E, "    struct out_%d_io io = { node_%d(b), sr_kafka_sink_get(b, %d, %s) };\n", k, n->in[0]->id, k, topic);
+        emit(E, "    if (!io.s) return;\n");
+        emit(E, "    sr_run_tasks(b, io.r.nparts, out_%d_task, &io);\n", k);
+        emit(E, "    sr_kafka_sink_flush(b, io.s);\n}\n\n");
+        free(topic);
         return;
     }
     case OP_FOREACHRDD: {

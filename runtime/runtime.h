@@ -142,6 +142,9 @@ typedef struct sr_batch_metrics {
     size_t arena_bytes;       /* driver + worker arena bytes used */
 } sr_batch_metrics;
 
+/* Output operations that can have a Kafka producer (saveToKafka). */
+#define SR_MAX_SINKS 64
+
 /* One source of the program, as the scheduler keeps it. */
 typedef struct sr_rt_source {
     sr_source *src;
@@ -200,6 +203,10 @@ struct sr_runtime {
     sr_pending *pending;         /* journal batches to replay, oldest first */
     int npending;
 
+    /* saveToKafka producers, per output operation (sink_kafka.c). */
+    struct sr_kafka_sink *sinks[SR_MAX_SINKS];
+    bool batch_failed;           /* an output could not finish: stop the run */
+
     /* Current batch counters (driver thread). */
     int64_t batch_records;
     int64_t batch_bytes;
@@ -245,6 +252,9 @@ int sr_recovery_journal(sr_runtime *rt, int64_t time_ms, int64_t index);
 /* The receipt of the source with `key` in a pending batch (empty if none). */
 sr_dec sr_recovery_receipt(const sr_pending *pb, const char *key);
 void sr_recovery_close(sr_runtime *rt);
+
+/* Flush and destroy the saveToKafka producers (end of the run). */
+void sr_kafka_sinks_free(sr_runtime *rt);
 
 /* The runtime of the sr_main running in this process, NULL outside it. */
 extern sr_runtime *sr_rt_current;

@@ -541,6 +541,14 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
         return -1;
     }
     rt->prog->run_batch(&b);
+    if (rt->batch_failed) { /* an output could not finish: nothing of the batch counts */
+        fflush(stdout);
+        sr_pool_end_batch(rt->pool);
+        sr_arena_reset(&rt->driver_arena);
+        rt->driver.batch = NULL;
+        rt->batch = NULL;
+        return -1;
+    }
 
     int64_t t1 = sr_mono_us();
     fflush(stdout);
@@ -653,6 +661,7 @@ static int run_loop(sr_runtime *rt) {
 /* ===================================================================== */
 
 static void cleanup(sr_runtime *rt) {
+    sr_kafka_sinks_free(rt);
     sr_recovery_close(rt); /* first: it frees a receipt per source */
     free_sources(rt);
     sr_pool_free(rt->pool);

@@ -493,6 +493,15 @@ void sr_save_part(sr_saver *s, int part, const sr_buf *text);
 /* _SUCCESS, fsync, rename. Returns 0, or -1 after logging the error. */
 int sr_save_commit(sr_saver *s, int nparts);
 
+/* saveToKafka(topic): output `out`'s producer (made at its first batch;
+ * NULL if it cannot be, and the batch fails), records sent from any worker,
+ * and the flush that waits for every delivery report (0, or -1: a record
+ * was not delivered, the batch fails and the run stops). */
+typedef struct sr_kafka_sink sr_kafka_sink;
+sr_kafka_sink *sr_kafka_sink_get(sr_batch *b, int out, const char *topic);
+void sr_kafka_send(sr_kafka_sink *s, sr_str key, sr_str value);
+int sr_kafka_sink_flush(sr_batch *b, sr_kafka_sink *s);
+
 /* ===================================================================== */
 /* Checkpoint encoding: how state is written to and read from a           */
 /* checkpoint (compact, independent of byte order). Integers are LEB128   */

@@ -18,6 +18,8 @@
 #   sample      samples/kafka_wordcount.stream (the seed's code) with its
 #               brokers replaced by --conf streamc.kafka.bootstrap.servers
 #   assign      samples/kafka_assign.stream: Assign with fromOffsets
+#   sink        saveToKafka of pairs (key, value) and of strings (value):
+#               every record delivered once
 #
 # Usage: tests/kafka/direct.sh     Prints "kafka-direct: N passed, M failed".
 set -u
@@ -37,7 +39,7 @@ pass=0 fail=0
 ok() { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && grep -v ' INFO ' err | tail -6 | sed 's/^/    stderr: /'; return 0; }
 
-kafka_start --brokers 3 exact:3 rate:3 restart:3 latest:1 none:1 broker:3 testtopic:3 || { echo "FAIL cannot start the cluster"; exit 1; }
+kafka_start --brokers 3 exact:3 rate:3 restart:3 latest:1 none:1 broker:3 testtopic:3 sinkin:2 sinkout:2 sinkvals:1 || { echo "FAIL cannot start the cluster"; exit 1; }
 
 # prog NAME TOPIC RESET [HEADER]: saves every value, prints every range
 prog() {
@@ -191,6 +193,30 @@ if "$streamc" -o assign "$root/samples/kafka_assign.stream" 2> err &&
     ok "assign: the seed's Assign form reads from its fromOffsets and prints each partition's range"
 else
     bad "assign: samples/kafka_assign.stream against the mock cluster"; cat stdout
+fi
+
+# --- saveToKafka ---------------------------------------------------------
+seq 1 150 | sed 's/^/a/' | kafka_produce sinkin 0
+seq 1 150 | sed 's/^/b/' | kafka_produce sinkin 1
+cat > sink.stream <<EOF
+batch 1s
+val kafkaParams = Map[String, Object]("bootstrap.servers" -> "$KAFKA_BOOTSTRAP", "group.id" -> "sink",
+  "auto.offset.reset" -> "earliest")
+val stream = KafkaUtils.createDirectStream[String, String](ssc, PreferConsistent,
+  Subscribe[String, String](Array("sinkin"), kafkaParams))
+stream.map(r => (r.value, r.value.toUpperCase)).saveToKafka("sinkout")
+stream.map(_.value).saveToKafka("sinkvals")
+EOF
+if "$streamc" -o sink sink.stream 2> err && ./sink --clock manual --batches 2 > stdout 2> err; then
+    kcat -C -e -q -b "$KAFKA_BOOTSTRAP" -t sinkout -f '%k=%s\n' 2>/dev/null | sort > got
+    { seq 1 150 | sed 's/.*/a&=A&/'; seq 1 150 | sed 's/.*/b&=B&/'; } | sort > expected
+    if diff expected got > /dev/null && [ "$(kafka_count sinkvals)" -eq 300 ]; then
+        ok "saveToKafka: 300 records delivered once each, pairs as key and value"
+    else
+        bad "saveToKafka: $(wc -l < got) keyed records, $(kafka_count sinkvals) values (expected 300 each)"
+    fi
+else
+    bad "saveToKafka: the program failed"
 fi
 
 echo "kafka-direct: $pass passed, $fail failed"
