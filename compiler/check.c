@@ -1227,23 +1227,8 @@ void program_free(program *p) {
     }
     for (int i = 0; i < p->nsites; i++)
         free(p->sites[i].what);
-    for (int i = 0; i < p->nsources; i++) {
-        prog_source *s = &p->sources[i];
-        free(s->host);
-        free(s->dir);
-        for (int j = 0; j < s->nparams; j++) {
-            free(s->params[j].key);
-            free(s->params[j].value);
-        }
-        for (int j = 0; j < s->ntopics; j++)
-            free(s->topics[j]);
-        for (int j = 0; j < s->nassign; j++)
-            free(s->assign[j].topic);
-        free(s->params);
-        free(s->topics);
-        free(s->pattern);
-        free(s->assign);
-    }
+    for (int i = 0; i < p->nsources; i++)
+        prog_source_free(&p->sources[i]);
     for (int i = 0; i < p->nconf; i++) {
         free(p->conf[i].key);
         free(p->conf[i].value);

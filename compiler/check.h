@@ -140,6 +140,9 @@ struct conf_kv {
     char *key, *value;
 };
 
+/* Free what a source owns (check_kafka.c). */
+void prog_source_free(prog_source *s);
+
 typedef struct program {
     source *src;
     ast_pool *pool;

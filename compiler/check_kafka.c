@@ -202,7 +202,9 @@ static bool read_assign(checker *C, ast *e, ast *from, prog_source *s) {
     return true;
 }
 
-static void free_source(prog_source *s) {
+void prog_source_free(prog_source *s) {
+    free(s->host);
+    free(s->dir);
     for (int i = 0; i < s->nparams; i++) {
         free(s->params[i].key);
         free(s->params[i].value);
@@ -232,7 +234,7 @@ const type *ck_kafka_source(checker *C, ast *call) {
         if (pat && pat->kind == AST_CALL && !strcmp(callee_name(pat), "compile") && pat->list.len == 1)
             pat = pat->list.items[0]; /* java.util.regex.Pattern.compile("...") */
         if (!pat || !ck_const_str(C, pat, &s.pattern)) {
-            free_source(&s);
+            prog_source_free(&s);
             return ck_error_at(C, strategy, "SubscribePattern needs a constant pattern: Pattern.compile(\"topic.*\")");
         }
         ok = ck_nargs(strategy) >= 2 && read_params(C, ck_arg(strategy, 1), &s);
@@ -240,12 +242,12 @@ const type *ck_kafka_source(checker *C, ast *call) {
         ok = ck_nargs(strategy) >= 2 && read_assign(C, ck_arg(strategy, 0), ck_arg(strategy, 2), &s) &&
              read_params(C, ck_arg(strategy, 1), &s);
     } else {
-        free_source(&s);
+        prog_source_free(&s);
         return ck_error_at(C, strategy ? strategy : call,
                            "the consumer strategy must be Subscribe, SubscribePattern or Assign");
     }
     if (!ok) {
-        free_source(&s);
+        prog_source_free(&s);
         return ck_nargs(strategy) < 2 ? ck_error_at(C, strategy, "%s takes the topics and kafkaParams", kind)
                                       : ty_error();
     }
@@ -253,7 +255,7 @@ const type *ck_kafka_source(checker *C, ast *call) {
     for (int i = 0; i < s.nparams; i++)
         servers |= !strcmp(s.params[i].key, "bootstrap.servers");
     if (!servers) {
-        free_source(&s);
+        prog_source_free(&s);
         return ck_error_at(C, strategy, "kafkaParams needs \"bootstrap.servers\"");
     }
     dag_node *n = ck_new_node(C, OP_SOURCE_KAFKA, ty_krecord(), call, NULL);
