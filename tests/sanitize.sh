@@ -13,7 +13,8 @@
 # compile at all is skipped (tests/e2e/run.sh reports it).
 # Usage: tests/sanitize.sh [NAME...]     (NAME: e2e cases; default all)
 #        SANITIZE_BUILD=DIR to build elsewhere.
-# Then tests/recovery/checkpoint.sh and kill.sh on the instrumented build.
+# Then tests/recovery/checkpoint.sh, kill.sh and tests/kafka/direct.sh on
+# the instrumented build.
 # Prints "sanitize: N passed, M failed, K skipped".
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,11 +102,12 @@ if [ ${#cases[@]} -eq 0 ]; then
 fi
 # 4. the recovery tests on the instrumented build (with every case only)
 if [ $# -eq 0 ]; then
-    for t in checkpoint kill; do
-        if STREAMC="$B/streamc" STREAMC_CFLAGS="$cflags" bash "$root/tests/recovery/$t.sh" > "$work/$t.log" 2>&1; then
+    for t in recovery/checkpoint recovery/kill kafka/direct; do
+        log=$work/$(basename "$t").log
+        if STREAMC="$B/streamc" STREAMC_CFLAGS="$cflags" bash "$root/tests/$t.sh" > "$log" 2>&1; then
             pass=$((pass + 1))
         else
-            echo "FAIL recovery/$t.sh on the sanitizer build"; grep -E '^FAIL' -A3 "$work/$t.log" | sed 's/^/    /' | head -20
+            echo "FAIL $t.sh on the sanitizer build"; grep -E '^FAIL' -A3 "$log" | sed 's/^/    /' | head -20
             fail=$((fail + 1))
         fi
     done

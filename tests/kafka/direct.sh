@@ -22,10 +22,17 @@
 #               every record delivered once
 #
 # Usage: tests/kafka/direct.sh     Prints "kafka-direct: N passed, M failed".
+#        STREAMC=DIR/streamc STREAMC_RUNTIME=RTDIR STREAMC_CFLAGS="-O1 -fsanitize=..."
+#        runs it on other builds (a sanitizer's report fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 streamc=${STREAMC:-$root/build/streamc}
+case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac   # the cases run in a temp dir
+ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
 work=$(mktemp -d)
+# a sanitizer build's reports go to files, checked at the end
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
 pid=
 cleanup() {
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -62,7 +69,7 @@ stream.foreachRDD { rdd =>
   for (o <- offsetRanges) println(s"range \${o.topic} \${o.partition} \${o.fromOffset} \${o.untilOffset}")
 }
 EOF
-    "$streamc" -o "$1" "$1.stream" 2> err
+    "$streamc" "${ccflags[@]}" -o "$1" "$1.stream" 2> err
 }
 
 # lines TOPIC N: N numbered lines produced, a third to each of 3 partitions
@@ -177,7 +184,7 @@ fi
 # --- the seed's sample, pointed at the mock cluster ------------------------
 printf 'hello kafka hello\nspark streaming\n' | kafka_produce testtopic 0
 printf 'hello again\n' | kafka_produce testtopic 2
-if "$streamc" -o sample "$root/samples/kafka_wordcount.stream" 2> err &&
+if "$streamc" "${ccflags[@]}" -o sample "$root/samples/kafka_wordcount.stream" 2> err &&
    ./sample --clock manual --batches 2 --conf streamc.kafka.bootstrap.servers="$KAFKA_BOOTSTRAP" > stdout 2> err &&
    grep -qx '(hello,3)' stdout && grep -qx 'receive message value = spark streaming' stdout &&
    [ "$(kafka_committed MyGroupId testtopic | awk '{ s += $2 } END { print s + 0 }')" -eq 3 ]; then
@@ -186,7 +193,7 @@ else
     bad "sample: samples/kafka_wordcount.stream against the mock cluster"
 fi
 
-if "$streamc" -o assign "$root/samples/kafka_assign.stream" 2> err &&
+if "$streamc" "${ccflags[@]}" -o assign "$root/samples/kafka_assign.stream" 2> err &&
    ./assign --clock manual --batches 1 --conf streamc.kafka.bootstrap.servers="$KAFKA_BOOTSTRAP" > stdout 2> err &&
    grep -qx 'topic:testtopic  partition:0  fromOffset:0  untilOffset: 2' stdout &&
    grep -qx 'topic:testtopic  partition:2  fromOffset:0  untilOffset: 1' stdout; then
@@ -207,7 +214,7 @@ val stream = KafkaUtils.createDirectStream[String, String](ssc, PreferConsistent
 stream.map(r => (r.value, r.value.toUpperCase)).saveToKafka("sinkout")
 stream.map(_.value).saveToKafka("sinkvals")
 EOF
-if "$streamc" -o sink sink.stream 2> err && ./sink --clock manual --batches 2 > stdout 2> err; then
+if "$streamc" "${ccflags[@]}" -o sink sink.stream 2> err && ./sink --clock manual --batches 2 > stdout 2> err; then
     kcat -C -e -q -b "$KAFKA_BOOTSTRAP" -t sinkout -f '%k=%s\n' 2>/dev/null | sort > got
     { seq 1 150 | sed 's/.*/a&=A&/'; seq 1 150 | sed 's/.*/b&=B&/'; } | sort > expected
     if diff expected got > /dev/null && [ "$(kafka_count sinkvals)" -eq 300 ]; then
@@ -219,5 +226,8 @@ else
     bad "saveToKafka: the program failed"
 fi
 
+if ls "$work"/sanitizer.* > /dev/null 2>&1; then
+    bad "sanitizer reports: $(head -5 "$work"/sanitizer.* | tr '\n' ' ')"
+fi
 echo "kafka-direct: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
