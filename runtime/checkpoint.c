@@ -27,7 +27,6 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -136,27 +135,17 @@ sr_ckdir *sr_ckdir_open(const char *dir, char *errstr, size_t errlen) {
         errf(errstr, errlen, "cannot create checkpoint directory %s: %s", dir, strerror(errno));
         return NULL;
     }
-    char lock[PATH_MAX];
-    snprintf(lock, sizeof lock, "%s/.lock", dir);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    char pid[32];
+    int fd = sr_lock_dir(dir, pid, sizeof pid);
+    if (fd == -1) {
         errf(errstr, errlen, "cannot use checkpoint directory %s: %s", dir, strerror(errno));
         return NULL;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        char pid[32] = "";
-        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
+    if (fd == -2) {
         errf(errstr, errlen, "checkpoint directory %s is in use by another run%s%s%s", dir,
              pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
-        close(fd);
         return NULL;
     }
-    char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) == 0)
-        (void)!pwrite(fd, pid, (size_t)n, 0);
     sr_ckdir *d = sr_xcalloc(1, sizeof *d);
     d->dir = strdup(dir);
     d->lock_fd = fd;

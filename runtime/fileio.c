@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,4 +87,29 @@ int sr_write_all(int fd, const char *p, size_t n) {
         n -= (size_t)w;
     }
     return 0;
+}
+
+int sr_lock_dir(const char *dir, char *holder, size_t holderlen) {
+    if (holderlen)
+        holder[0] = '\0';
+    char lock[PATH_MAX];
+    snprintf(lock, sizeof lock, "%s/.lock", dir);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (holderlen)
+            snprintf(holder, holderlen, "%s", pid);
+        close(fd);
+        return -2;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0)
+        (void)!pwrite(fd, pid, (size_t)n, 0);
+    return fd;
 }

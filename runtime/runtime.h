@@ -55,6 +55,11 @@ int sr_mkdirs(const char *path);          /* mkdir -p */
 void sr_remove_tree(const char *path);    /* rm -r, best effort */
 int sr_fsync_dir(const char *path);       /* make a directory's entries durable */
 int sr_write_all(int fd, const char *p, size_t n);
+/* Lock dir/.lock for this process (flock; released when the returned fd is
+ * closed or the process ends) and write our pid in it. The fd; -1 with
+ * errno if the file cannot be opened; -2 if another holds the lock, whose
+ * pid (if it wrote one) goes to holder. */
+int sr_lock_dir(const char *dir, char *holder, size_t holderlen);
 
 /* ===================================================================== */
 /* Checkpoint directory files (checkpoint.c).                             */

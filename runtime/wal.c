@@ -24,7 +24,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,16 +169,13 @@ sr_wal *sr_wal_open(const char *dir, int64_t roll_ms, char *errstr, size_t errle
         snprintf(errstr, errlen, "cannot create %s: %s", dir, strerror(errno));
         return NULL;
     }
-    char lock[PATH_MAX];
-    snprintf(lock, sizeof lock, "%s/.lock", dir);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    int fd = sr_lock_dir(dir, NULL, 0);
+    if (fd == -1) {
         snprintf(errstr, errlen, "cannot use %s: %s", dir, strerror(errno));
         return NULL;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (fd == -2) {
         snprintf(errstr, errlen, "%s is in use (by another source with the same key, or another run)", dir);
-        close(fd);
         return NULL;
     }
     sr_wal *w = sr_xcalloc(1, sizeof *w);
