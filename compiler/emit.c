@@ -112,6 +112,43 @@ static const char *coll_display(seq_coll c) {
     return "List";
 }
 
+/* The members of the Kafka records (streamrt.h's sr_krec and
+ * sr_offset_range), in their encoding's order. */
+typedef struct record_member {
+    type_kind kind;
+    const char *field;
+    bool str;               /* sr_str (null allowed), else int64_t */
+} record_member;
+static const record_member record_members[] = {
+    { TY_KRECORD, "key", true }, { TY_KRECORD, "value", true }, { TY_KRECORD, "topic", true },
+    { TY_KRECORD, "partition", false }, { TY_KRECORD, "offset", false }, { TY_KRECORD, "timestamp", false },
+    { TY_ORANGE, "topic", true }, { TY_ORANGE, "partition", false }, { TY_ORANGE, "from", false },
+    { TY_ORANGE, "until", false }, { 0, NULL, false },
+};
+
+/* eq_ and copy_ member by member; hash_ and cmp_ by (topic, partition,
+ * `pos`): where the record is in Kafka. */
+static void emit_record_functions(emitter *E, const type *t, const char *pos) {
+    char k[16], c[32];
+    snprintf(k, sizeof k, "%s", tkey(t));
+    snprintf(c, sizeof c, "%s", ty_c(t));
+    emit(E, "static inline bool eq_%s(%s a, %s b) {\n    return true", k, c, c);
+    for (const record_member *m = record_members; m->field; m++)
+        if (m->kind == t->kind)
+            emit(E, m->str ? " && sr_str_eq(a.%s, b.%s)" : " && a.%s == b.%s", m->field, m->field);
+    emit(E, ";\n}\n");
+    emit(E, "static inline uint64_t hash_%s(%s v) { return sr_hash_mix(sr_hash_mix(sr_hash_str(v.topic), sr_hash_long(v.partition)), sr_hash_long(v.%s)); }\n",
+         k, c, pos);
+    emit(E, "static inline int cmp_%s(%s a, %s b) {\n    int c = sr_str_cmp(a.topic, b.topic);\n", k, c, c);
+    emit(E, "    if (c) return c;\n    if (a.partition != b.partition) return a.partition < b.partition ? -1 : 1;\n");
+    emit(E, "    return (a.%s > b.%s) - (a.%s < b.%s);\n}\n", pos, pos, pos, pos);
+    emit(E, "static inline %s copy_%s(sr_arena *a, %s v) {\n", c, k, c);
+    for (const record_member *m = record_members; m->field; m++)
+        if (m->kind == t->kind && m->str)
+            emit(E, "    if (v.%s.ptr) v.%s = sr_str_dup(a, v.%s);\n", m->field, m->field, m->field);
+    emit(E, "    return v;\n}\n");
+}
+
 /* enc_ and dec_: a value to and from its checkpoint encoding (streamrt.h);
  * dec_ allocates what the value points to in arena `a`. */
 static void emit_codec_functions(emitter *E, const type *t) {
@@ -161,18 +198,15 @@ static void emit_codec_functions(emitter *E, const type *t) {
         break;
     }
     case TY_KRECORD:
-        emit(E, "static inline void enc_%s(sr_buf *b, sr_krec v) {\n", k);
-        emit(E, "    sr_enc_str(b, v.key); sr_enc_str(b, v.value); sr_enc_str(b, v.topic);\n");
-        emit(E, "    sr_enc_i64(b, v.partition); sr_enc_i64(b, v.offset); sr_enc_i64(b, v.timestamp);\n}\n");
-        emit(E, "static inline sr_krec dec_%s(sr_dec *d, sr_arena *a) {\n    sr_krec v;\n", k);
-        emit(E, "    v.key = sr_dec_str(d, a); v.value = sr_dec_str(d, a); v.topic = sr_dec_str(d, a);\n");
-        emit(E, "    v.partition = sr_dec_i64(d); v.offset = sr_dec_i64(d); v.timestamp = sr_dec_i64(d);\n    return v;\n}\n");
-        break;
     case TY_ORANGE:
-        emit(E, "static inline void enc_%s(sr_buf *b, sr_offset_range v) {\n", k);
-        emit(E, "    sr_enc_str(b, v.topic); sr_enc_i64(b, v.partition); sr_enc_i64(b, v.from); sr_enc_i64(b, v.until);\n}\n");
-        emit(E, "static inline sr_offset_range dec_%s(sr_dec *d, sr_arena *a) {\n    sr_offset_range v;\n", k);
-        emit(E, "    v.topic = sr_dec_str(d, a); v.partition = sr_dec_i64(d); v.from = sr_dec_i64(d); v.until = sr_dec_i64(d);\n");
+        emit(E, "static inline void enc_%s(sr_buf *b, %s v) {\n", k, c);
+        for (const record_member *m = record_members; m->field; m++)
+            if (m->kind == t->kind)
+                emit(E, "    sr_enc_%s(b, v.%s);\n", m->str ? "str" : "i64", m->field);
+        emit(E, "}\nstatic inline %s dec_%s(sr_dec *d, sr_arena *a) {\n    %s v;\n", c, k, c);
+        for (const record_member *m = record_members; m->field; m++)
+            if (m->kind == t->kind)
+                emit(E, "    v.%s = %s;\n", m->field, m->str ? "sr_dec_str(d, a)" : "sr_dec_i64(d)");
         emit(E, "    return v;\n}\n");
         break;
     default:
@@ -284,16 +318,7 @@ static void emit_value_functions(emitter *E, const type *t) {
         emit(E, "    sr_buf_cstr(b, \", key = \"); if (v.key.ptr) sr_buf_str(b, v.key); else sr_buf_cstr(b, \"null\");\n");
         emit(E, "    sr_buf_cstr(b, \", value = \"); if (v.value.ptr) sr_buf_str(b, v.value); else sr_buf_cstr(b, \"null\");\n");
         emit(E, "    sr_buf_char(b, ')');\n}\n");
-        emit(E, "static inline bool eq_%s(sr_krec a, sr_krec b) {\n", k);
-        emit(E, "    return sr_str_eq(a.topic, b.topic) && a.partition == b.partition && a.offset == b.offset &&\n");
-        emit(E, "           a.timestamp == b.timestamp && sr_str_eq(a.key, b.key) && sr_str_eq(a.value, b.value);\n}\n");
-        emit(E, "static inline uint64_t hash_%s(sr_krec v) { return sr_hash_mix(sr_hash_mix(sr_hash_str(v.topic), sr_hash_long(v.partition)), sr_hash_long(v.offset)); }\n", k);
-        emit(E, "static inline int cmp_%s(sr_krec a, sr_krec b) {\n    int c = sr_str_cmp(a.topic, b.topic);\n", k);
-        emit(E, "    if (c) return c;\n    if (a.partition != b.partition) return a.partition < b.partition ? -1 : 1;\n");
-        emit(E, "    return (a.offset > b.offset) - (a.offset < b.offset);\n}\n");
-        emit(E, "static inline sr_krec copy_%s(sr_arena *a, sr_krec v) {\n", k);
-        emit(E, "    if (v.key.ptr) v.key = sr_str_dup(a, v.key);\n    if (v.value.ptr) v.value = sr_str_dup(a, v.value);\n");
-        emit(E, "    v.topic = sr_str_dup(a, v.topic);\n    return v;\n}\n");
+        emit_record_functions(E, t, "offset");
         break;
     case TY_ORANGE:
         emit(E, "static inline void fmt_%s(sr_buf *b, sr_offset_range v) {\n", k);
@@ -301,13 +326,7 @@ static void emit_value_functions(emitter *E, const type *t) {
         emit(E, "    sr_buf_cstr(b, \"', partition: \"); sr_buf_long(b, v.partition);\n");
         emit(E, "    sr_buf_cstr(b, \", range: [\"); sr_buf_long(b, v.from);\n");
         emit(E, "    sr_buf_cstr(b, \" -> \"); sr_buf_long(b, v.until);\n    sr_buf_cstr(b, \"])\");\n}\n");
-        emit(E, "static inline bool eq_%s(sr_offset_range a, sr_offset_range b) {\n", k);
-        emit(E, "    return sr_str_eq(a.topic, b.topic) && a.partition == b.partition && a.from == b.from && a.until == b.until;\n}\n");
-        emit(E, "static inline uint64_t hash_%s(sr_offset_range v) { return sr_hash_mix(sr_hash_mix(sr_hash_str(v.topic), sr_hash_long(v.partition)), sr_hash_long(v.from)); }\n", k);
-        emit(E, "static inline int cmp_%s(sr_offset_range a, sr_offset_range b) {\n    int c = sr_str_cmp(a.topic, b.topic);\n", k);
-        emit(E, "    if (c) return c;\n    if (a.partition != b.partition) return a.partition < b.partition ? -1 : 1;\n");
-        emit(E, "    return (a.from > b.from) - (a.from < b.from);\n}\n");
-        emit(E, "static inline sr_offset_range copy_%s(sr_arena *a, sr_offset_range v) { v.topic = sr_str_dup(a, v.topic); return v; }\n", k);
+        emit_record_functions(E, t, "from");
         break;
     default:
         return;
