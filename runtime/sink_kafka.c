@@ -56,18 +56,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         snprintf(s->first_error, sizeof s->first_error, "%s", rd_kafka_err2str(m->err));
 }
 
-static bool have_servers;
-
 static int set(rd_kafka_conf_t *c, const char *key, const char *value, char *err, size_t errlen) {
-    if (!strcmp(key, "bootstrap.servers") || !strcmp(key, "metadata.broker.list"))
-        have_servers = true;
     return rd_kafka_conf_set(c, key, value, err, errlen) == RD_KAFKA_CONF_OK ? 0 : -1;
 }
 
 static sr_kafka_sink *sink_new(sr_runtime *rt, const char *topic, char *err, size_t errlen) {
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     const sr_program *p = rt->prog;
-    have_servers = false;
     for (int i = 0; i < p->nsources; i++) {
         if (p->sources[i].kind != SR_SOURCE_KAFKA)
             continue;
@@ -86,7 +81,8 @@ static sr_kafka_sink *sink_new(sr_runtime *rt, const char *topic, char *err, siz
         if (set(c, key + 14, rt->conf_over[i].value, err, errlen) != 0)
             goto fail;
     }
-    if (!have_servers) {
+    size_t n = 0; /* the length of bootstrap.servers with its NUL: 1 when unset */
+    if (rd_kafka_conf_get(c, "bootstrap.servers", NULL, &n) != RD_KAFKA_CONF_OK || n <= 1) {
         snprintf(err, errlen, "no Kafka cluster: the program has no Kafka source to take bootstrap.servers "
                  "from; give --conf streamc.kafka.bootstrap.servers=HOST:PORT");
         goto fail;
