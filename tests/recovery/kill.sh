@@ -141,7 +141,7 @@ else
         if [ $((i % 4)) -eq 0 ]; then
             sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
             kill -KILL $pid; wait $pid 2>/dev/null
-            mkdir -p seen && cp -rn out/. seen/ 2>/dev/null # batches as first written
+            mkdir -p seen && cp -rn out/* seen/ 2>/dev/null # batches as first written (not the killed run's hidden temporaries)
             start
         fi
         sleep 0.05
