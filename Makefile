@@ -8,7 +8,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS_ALL := -Igrammar -Icompiler -Iruntime -Ibuild -D_GNU_SOURCE
-LDLIBS  := -lrdkafka -lpthread -lm
+LDLIBS  := -lrdkafka -lhiredis -lpthread -lm
 B       := build
 
 ifdef SANITIZE

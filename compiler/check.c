@@ -1136,10 +1136,19 @@ static void check_setting(checker *C, ast *s) {
         else {
             ck_set_once(C, s, &p->offsets, xstrdup(a0->name), "the offset store");
             free(p->offsets_redis);
+    free(p->redis_url);
             p->offsets_redis = url;
             url = NULL;
         }
         free(url);
+    } else if (!strcmp(s->name, "redis")) {
+        char *url = NULL;
+        if (!a0 || !ck_const_str(C, a0, &url) || strncmp(url, "redis://", 8)) {
+            ck_error_at(C, a0 ? a0 : s, "redis needs a URL: redis \"redis://host:port/db\"");
+            free(url);
+        } else {
+            ck_set_once(C, s, &p->redis_url, url, "the Redis address");
+        }
     } else if (!strcmp(s->name, "conf")) {
         char *key = NULL;
         if (!a0 || !ck_const_str(C, a0, &key) || !a1) {

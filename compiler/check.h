@@ -73,6 +73,8 @@ typedef enum method {
     M_RECORD_FIELD,   /* ConsumerRecord / OffsetRange field: ival indexes record_fields[] */
     M_KAFKA_RANGES,   /* rdd.asInstanceOf[HasOffsetRanges].offsetRanges: ival = source */
     M_KAFKA_COMMIT,   /* stream.asInstanceOf[CanCommitOffsets].commitAsync(r): ival = source */
+    M_BC_REDIS_SET,   /* sc.broadcast(sc.fromRedisSet(key)): refreshed before each batch */
+    M_BC_REDIS_HASH,  /* sc.broadcast(sc.fromRedisHash(key)) */
     /* functions */
     F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER,
     F_MATH_MAX, F_MATH_MIN, F_MATH_ABS, /* math.max(a, b), math.min(a, b), math.abs(a) */
@@ -156,6 +158,7 @@ typedef struct program {
     char *log_level;
     char *offsets;          /* the `offsets` setting: kafka, checkpoint, redis; NULL = default */
     char *offsets_redis;    /* with redis: its URL */
+    char *redis_url;        /* the `redis "URL"` setting: sinks and broadcasts */
     conf_kv *conf;
     int nconf;
     /* what the emitter walks */

@@ -60,8 +60,123 @@ dag_node *ck_stream_arg(checker *C, ast *e, const type **elem) {
     return ck_node_of(e);
 }
 
+/* sc.fromRedisSet(key) or sc.fromRedisHash(key), with or without
+ * .collect(): the read call, else NULL. */
+static ast *redis_read(ast *e) {
+    if (e->kind == AST_CALL && e->list.len == 0 && e->a && e->a->kind == AST_SELECT &&
+        !strcmp(e->a->name, "collect"))
+        e = e->a->a;
+    if (e->kind != AST_CALL || !e->a || e->a->kind != AST_SELECT ||
+        (strcmp(e->a->name, "fromRedisSet") && strcmp(e->a->name, "fromRedisHash")))
+        return NULL;
+    return e;
+}
+
+/* sc.broadcast(sc.fromRedisSet("key")): a ListBuffer[String] of the set's
+ * members; fromRedisHash: a ListBuffer[(String, String)] of the fields
+ * and values (docs/redis.md). The key must be a constant. */
+static const type *check_redis_broadcast(checker *C, ast *call, ast *read) {
+    const type *owner = ck_check_expr(C, read->a->a, NULL);
+    if (ck_is_err(owner))
+        return owner;
+    if (owner->kind != TY_SPARK)
+        return ck_error_at(C, read->a, "%s is a method of the SparkContext (ssc.sparkContext)", read->a->name);
+    if (read->list.len != 1)
+        return ck_error_at(C, read, "%s takes one key: sc.%s(\"key\")", read->a->name, read->a->name);
+    char *key = NULL;
+    ck_check_expr(C, read->list.items[0], ty_string());
+    if (!ck_const_str(C, read->list.items[0], &key) || !*key) {
+        free(key);
+        return ck_error_at(C, read->list.items[0], "%s needs a constant key", read->a->name);
+    }
+    free(key);
+    bool set = !strcmp(read->a->name, "fromRedisSet");
+    ck_set_method(call, set ? M_BC_REDIS_SET : M_BC_REDIS_HASH);
+    const type *elem = set ? ty_string() : ty_pair(ty_string(), ty_string());
+    return ty_broadcast(ty_seq(elem, COLL_BUFFER));
+}
+
+/* saveToRedis(kind, name[, mode]) with kind hash, kv, list or set and
+ * mode "set" (the default) or "increment", also as `mode = "..."`
+ * (docs/redis.md). The node keeps the name in prefix, the kind in suffix
+ * and the mode in count (0 set, 1 integer increment, 2 double increment). */
+static const type *check_save_redis(checker *C, ast *call, dag_node *in, const type *T) {
+    static const char *const kinds[] = { "hash", "kv", "list", "set", NULL };
+    int nargs = ck_nargs(call);
+    ast *mode_arg = NULL;
+    if (nargs >= 1 && ck_arg(call, nargs - 1)->kind == AST_ASSIGN) { /* mode = "..." */
+        ast *named = ck_arg(call, nargs - 1);
+        if (named->op != AST_OP_NONE || named->a->kind != AST_IDENT || strcmp(named->a->name, "mode"))
+            return ck_error_at(C, named, "saveToRedis's only named argument is mode = \"set\" or \"increment\"");
+        mode_arg = named->b;
+        nargs--;
+    } else if (nargs == 3) {
+        mode_arg = ck_arg(call, 2);
+        nargs = 2;
+    }
+    if (nargs < 1 || nargs > 2)
+        return ck_error_at(C, call, "saveToRedis takes a kind and a name: saveToRedis(\"hash\", \"counts\"), "
+                                    "optionally with \"increment\"");
+    char *kind = NULL, *name = NULL, *mode = NULL;
+    int k = -1;
+    ck_check_expr(C, ck_arg(call, 0), ty_string());
+    if (ck_const_str(C, ck_arg(call, 0), &kind))
+        for (int i = 0; kinds[i]; i++)
+            if (!strcmp(kind, kinds[i]))
+                k = i;
+    if (k < 0) {
+        free(kind);
+        return ck_error_at(C, ck_arg(call, 0), "saveToRedis's kind must be \"hash\", \"kv\", \"list\" or \"set\"");
+    }
+    if (nargs == 2) {
+        ck_check_expr(C, ck_arg(call, 1), ty_string());
+        if (!ck_const_str(C, ck_arg(call, 1), &name)) {
+            free(kind);
+            return ck_error_at(C, ck_arg(call, 1), "saveToRedis needs a constant name");
+        }
+    }
+    if (!name)
+        name = xstrdup("");
+    const type *err = NULL;
+    if (k != 1 && !*name) {
+        err = ck_error_at(C, call, "saveToRedis(\"%s\", name) needs the name of the %s", kind, kind);
+    } else if ((k == 0 || k == 1) && !ty_is_pair(T)) {
+        err = ck_error_at(C, call, "saveToRedis(\"%s\", ...) writes key-value pairs; this stream holds %s", kind,
+                          ty_name(T));
+    }
+    int64_t how = 0;
+    if (!err && mode_arg) {
+        ck_check_expr(C, mode_arg, ty_string());
+        if (!ck_const_str(C, mode_arg, &mode) || (strcmp(mode, "set") && strcmp(mode, "increment")))
+            err = ck_error_at(C, mode_arg, "saveToRedis's mode must be \"set\" or \"increment\"");
+        else if (!strcmp(mode, "increment") && k >= 2)
+            err = ck_error_at(C, mode_arg, "\"increment\" is for \"hash\" and \"kv\", not \"%s\"", kind);
+        else if (!strcmp(mode, "increment")) {
+            const type *v = T->elems[1];
+            if (v->kind == TY_INT)
+                how = 1;
+            else if (v->kind == TY_DOUBLE)
+                how = 2;
+            else
+                err = ck_error_at(C, mode_arg, "\"increment\" adds numbers; the values are %s", ty_name(v));
+        }
+    }
+    free(mode);
+    if (err) {
+        free(kind);
+        free(name);
+        return err;
+    }
+    dag_node *n = ck_new_node(C, OP_SAVEREDIS, T, call, in);
+    n->prefix = name;
+    n->suffix = kind;
+    n->count = how;
+    PUSH(C->p->outputs, C->p->noutputs, n);
+    return ty_unit();
+}
+
 static const char *const unsupported_yet[] = {
-    "mapWithState", "saveToRedis", NULL,
+    "mapWithState", NULL,
 };
 
 /* A window or slide duration: a constant multiple of the batch interval. */
@@ -513,6 +628,8 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         PUSH(C->p->outputs, C->p->noutputs, n);
         return ty_unit();
     }
+    if (!strcmp(m, "saveToRedis"))
+        return check_save_redis(C, call, in, T);
     if (!strcmp(m, "foreachRDD")) {
         if (!ck_need_args(C, call, m, 1, 1))
             return ty_error();
@@ -843,6 +960,9 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
         if (!strcmp(m, "broadcast") && call && ck_nargs(call) == 1) {
             if (C->lam)
                 return ck_error_at(C, call, "create broadcast values at the top level of the program");
+            ast *redis = redis_read(ck_arg(call, 0));
+            if (redis)
+                return check_redis_broadcast(C, call, redis);
             const type *v = ck_check_expr(C, ck_arg(call, 0), NULL);
             if (ck_is_err(v))
                 return v;
@@ -852,6 +972,9 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
             ck_set_method(at, M_NONE);
             return ty_broadcast(v);
         }
+        if (!strcmp(m, "fromRedisSet") || !strcmp(m, "fromRedisHash"))
+            return ck_error_at(C, call ? call : sel, "%s is read before every batch as a broadcast value: "
+                                                    "sc.broadcast(sc.%s(\"key\"))", m, m);
         if (!strcmp(m, "parallelize") && call && (ck_nargs(call) == 1 || ck_nargs(call) == 2)) {
             if (C->lam)
                 return ck_error_at(C, call, "parallelize belongs at the top level (an initial state)");

@@ -1214,7 +1214,7 @@ static void emit_node(emitter *E, dag_node *n) {
         emit_memo_end(E, n, "r");
         return;
     }
-    case OP_PRINT: case OP_SAVE: case OP_SAVEKAFKA: case OP_FOREACHRDD: case OP__COUNT:
+    case OP_PRINT: case OP_SAVE: case OP_SAVEKAFKA: case OP_SAVEREDIS: case OP_FOREACHRDD: case OP__COUNT:
         return;
     }
 }
@@ -1287,6 +1287,38 @@ static void emit_output(emitter *E, dag_node *n, int k) {
         free(topic);
         return;
     }
+    case OP_SAVEREDIS: {
+        /* pairs give key and value (hash, kv); list and set take the element */
+        static const char *const kinds[] = { "hash", "kv", "list", "set" };
+        static const char *const kind_c[] = { "SR_REDIS_HASH", "SR_REDIS_KV", "SR_REDIS_LIST", "SR_REDIS_SET" };
+        static const char *const mode_c[] = { "SR_REDIS_PUT", "SR_REDIS_INCR", "SR_REDIS_INCRFLOAT" };
+        int kind = 0;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(n->suffix, kinds[i]))
+                kind = i;
+        bool keyed = kind <= 1;
+        char *name = c_string_lit(n->prefix, strlen(n->prefix));
+        emit(E, "struct out_%d_io { sr_rdd r; sr_redis_sink *s; };\n", k);
+        emit(E, "static void out_%d_task(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", k);
+        emit(E, "    struct out_%d_io *io = arg;\n    sr_seq s = io->r.parts[task];\n    sr_buf key = {0}, val = {0};\n", k);
+        emit(E, "    for (int64_t i = 0; i < s.len; i++) {\n        %s x = SR_SEQ_AT(%s, s, i);\n", tc, tc);
+        emit(E, "        sr_buf_clear(&key);\n        sr_buf_clear(&val);\n");
+        if (keyed)
+            emit(E, "        fmt_%s(&key, x._1);\n        fmt_%s(&val, x._2);\n", tkey(T->elems[0]), tkey(T->elems[1]));
+        else
+            emit(E, "        fmt_%s(&val, x);\n", tkey(T));
+        emit(E, "        sr_redis_put(io->s, task, (sr_str){ key.ptr, (int64_t)key.len }, (sr_str){ val.ptr, (int64_t)val.len });\n");
+        emit(E, "    }\n    sr_buf_free(&key);\n    sr_buf_free(&val);\n}\n");
+        emit(E, "static void out_%d(sr_batch *b) {\n", k);
+        emit(E, "    struct out_%d_io io = { node_%d(b), sr_redis_sink_get(b, %d, %s, %s, %s) };\n", k, n->in[0]->id, k,
+             kind_c[kind], mode_c[n->count], name);
+        emit(E, "    if (!io.s) return;\n");
+        emit(E, "    sr_redis_sink_begin(io.s, io.r.nparts);\n");
+        emit(E, "    sr_run_tasks(b, io.r.nparts, out_%d_task, &io);\n", k);
+        emit(E, "    sr_redis_sink_end(b, io.s);\n}\n\n");
+        free(name);
+        return;
+    }
     case OP_FOREACHRDD: {
         lambda_info *li = sem_lambda(n->fn);
         emit(E, "static void out_%d(sr_batch *b) {\n", k);
@@ -1298,6 +1330,18 @@ static void emit_output(emitter *E, dag_node *n, int k) {
     default:
         return;
     }
+}
+
+method redis_broadcast_kind(const binding *b) {
+    method m = b->decl && b->decl->a ? sem_method(b->decl->a) : M_NONE;
+    return m == M_BC_REDIS_SET || m == M_BC_REDIS_HASH ? m : M_NONE;
+}
+
+int redis_broadcast_id(const program *p, const binding *b) {
+    for (int i = 0; i < p->nbroadcasts; i++)
+        if (p->broadcasts[i] == b)
+            return i;
+    return -1;
 }
 
 static void emit_init(emitter *E) {
@@ -1438,9 +1482,12 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
     for (int k = 0; k < p->noutputs; k++)
         emit_output(&E, p->outputs[k], k);
     emit(&E, "static void run_batch(sr_batch *b) {\n");
-    for (int i = 0; i < p->nbroadcasts; i++)
+    for (int i = 0; i < p->nbroadcasts; i++) {
+        if (redis_broadcast_kind(p->broadcasts[i]) != M_NONE) /* read again: replaced if it changed */
+            emit(&E, "    sr_redis_broadcast_refresh(b, %d, &%s_live);\n", i, p->broadcasts[i]->cname);
         emit(&E, "    %s_snap = %s_live; /* lambdas see the value as the batch starts */\n",
              p->broadcasts[i]->cname, p->broadcasts[i]->cname);
+    }
     for (int i = 0; i < p->dag.len; i++) /* windows take in every batch */
         if (p->dag.nodes[i]->op == OP_WINDOW || p->dag.nodes[i]->op == OP_WINDOWINV ||
             p->dag.nodes[i]->op == OP_WINDOWAGG)
@@ -1478,10 +1525,12 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
     {
         const char *o = p->offsets;
         char *url = opt_lit(p->offsets_redis);
-        emit(&E, "    .offsets = %s,\n    .offsets_redis = %s,\n",
+        char *redis = opt_lit(p->redis_url ? p->redis_url : p->offsets_redis);
+        emit(&E, "    .offsets = %s,\n    .offsets_redis = %s,\n    .redis_url = %s,\n",
              !o ? "SR_OFFSETS_DEFAULT" : !strcmp(o, "kafka") ? "SR_OFFSETS_KAFKA" :
-             !strcmp(o, "checkpoint") ? "SR_OFFSETS_CHECKPOINT" : "SR_OFFSETS_REDIS", url);
+             !strcmp(o, "checkpoint") ? "SR_OFFSETS_CHECKPOINT" : "SR_OFFSETS_REDIS", url, redis);
         free(url);
+        free(redis);
     }
     emit(&E, "    .init = init,\n    .run_batch = run_batch,\n};\n\n");
     emit(&E, "int main(int argc, char **argv) { return sr_main(argc, argv, &program); }\n");

@@ -45,6 +45,12 @@ void emitln(emitter *E, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* #line N "file.stream" for the node's line (when enabled). */
 void emit_line_of(emitter *E, const ast *n);
 
+/* A broadcast value read from Redis (sc.broadcast(sc.fromRedisSet(k))):
+ * its method, M_BC_REDIS_SET or M_BC_REDIS_HASH, else M_NONE; and its id
+ * for the runtime (its index among the program's broadcasts). */
+method redis_broadcast_kind(const binding *b);
+int redis_broadcast_id(const program *p, const binding *b);
+
 /* Type keys and names. */
 const char *tkey(const type *t);      /* "t7": names fmt_t7, eq_t7 ... */
 char *zero_of(const type *t);         /* C zero value of a type (malloc'd) */

@@ -963,6 +963,20 @@ void lower_global_init(emitter *E, binding *b) {
     if (E->opt->line_directives)
         emit_line_of(E, decl);
     ast *init = decl->a;
+    method redis = redis_broadcast_kind(b);
+    if (redis != M_NONE) { /* read from Redis, refreshed per batch */
+        ast *read = init->list.items[0];
+        if (read->list.len == 0) /* .collect() */
+            read = read->a->a;
+        char *key = lower_expr_as(E, read->list.items[0], ty_string());
+        emitln(E, "if (sr_redis_broadcast_init(rt, %d, %s, %s, &%s_live, errstr, errlen) != 0) return -1;",
+               redis_broadcast_id(E->p, b), redis == M_BC_REDIS_SET ? "SR_REDIS_READ_SET" : "SR_REDIS_READ_HASH",
+               key, b->cname);
+        emitln(E, "%s_snap = %s_live;", b->cname, b->cname);
+        free(key);
+        emit_bail(E, decl);
+        return;
+    }
     bool wraps = b->ty->kind == TY_BROADCAST || b->ty->kind == TY_RDD;
     if (wraps) /* sc.broadcast(value), sc.parallelize(seq): the value */
         init = init->kind == AST_CALL && init->list.len >= 1 ? init->list.items[0] : init;

@@ -199,6 +199,7 @@ static int run_cc(const options *o, const char *c_file, const char *output) {
         push_arg(&argv, &argc, xstrdup("-lpthread"));
         push_arg(&argv, &argc, xstrdup("-lm"));
         push_arg(&argv, &argc, xstrdup("-lrdkafka"));
+        push_arg(&argv, &argc, xstrdup("-lhiredis"));
     }
     int status = 1;
     pid_t pid = fork();

@@ -104,7 +104,7 @@ static ast *negate(parse_ctx *ctx, ast *lit, ast_loc loc);
 %token LIT_TRUE "true" LIT_FALSE "false" LIT_NULL "null"
 /* Header keywords: only at the start of a top-level line (lexer.l). */
 %token APP "app" BATCH "batch" MASTER "master" CHECKPOINT "checkpoint"
-%token OFFSETS "offsets" CONF "conf"
+%token OFFSETS "offsets" CONF "conf" REDIS "redis"
 /* Scala keywords that .stream does not support; reserved so that errors
  * name them. */
 %token DEF "def" WHILE "while" DO "do" OBJECT "object" CLASS "class"
@@ -203,6 +203,7 @@ setting:
                                   $$ = setting(ctx, "offsets", check_word(ctx, $2, stores, "as the offsets store"), NULL, @$); }
   | OFFSETS IDENT STRING_LIT    { static const char *const stores[] = {"redis", NULL};
                                   $$ = setting(ctx, "offsets", check_word(ctx, $2, stores, "before a URL"), $3, @$); }
+  | REDIS STRING_LIT            { $$ = setting(ctx, "redis", $2, NULL, @$); }
   | CONF STRING_LIT '=' literal { $$ = setting(ctx, "conf", $2, $4, @$); }
   ;
 

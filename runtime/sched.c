@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "rate.h"
+#include "redis.h"
 #include "runtime.h"
 
 /* Source lines per partition before another partition is worth it. */
@@ -78,6 +79,8 @@ static struct timespec ms_to_ts(int64_t ms) {
 /* ===================================================================== */
 
 static volatile sig_atomic_t stop_signal; /* first SIGINT/SIGTERM, 0 = none */
+
+bool sr_stop_requested(void) { return stop_signal != 0; }
 static volatile sig_atomic_t nsignals;
 static sem_t *volatile wake_sem;          /* rt->wake while handlers are installed */
 
@@ -217,6 +220,8 @@ static void usage(FILE *f, const char *argv0, const sr_program *prog) {
             "                              default: now; batches due in the past run at once)\n"
             "  --batches N                 stop cleanly after batch N (counted from the first run\n"
             "                              of the checkpoint directory, if any)\n"
+            "  --redis URL                 use this Redis (redis://host:port/db) for every Redis\n"
+            "                              address of the program (offsets, sinks, broadcasts)\n"
             "  --supervise                 restart the program when it dies abnormally (with back-off);\n"
             "                              SIGTERM/SIGINT stop it (as spark-submit --supervise)\n"
             "  --help                      this help\n"
@@ -247,7 +252,7 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
             return 0;
         }
         static const char *const with_value[] = { "--master", "--checkpoint", "--conf", "--clock",
-                                                  "--start-time", "--batches", "--on-mismatch" };
+                                                  "--start-time", "--batches", "--on-mismatch", "--redis" };
         const char *name = NULL, *val = NULL;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
             size_t n = strlen(with_value[k]);
@@ -291,6 +296,14 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
             kv->value = eq + 1;
             if (strcmp(key, "spark.master") == 0)
                 rt->master = eq + 1;
+        } else if (strcmp(name, "--redis") == 0) {
+            char err[300];
+            sr_redis_addr a;
+            if (sr_redis_parse_url(val, &a, err, sizeof err) != 0) {
+                fprintf(stderr, "%s: --redis: %s\n", argv0, err);
+                return 64;
+            }
+            rt->redis_override = val;
         } else if (strcmp(name, "--on-mismatch") == 0) {
             if (strcmp(val, "fail") != 0 && strcmp(val, "reset-state") != 0) {
                 fprintf(stderr, "%s: --on-mismatch must be 'fail' or 'reset-state', got '%s'\n", argv0, val);
@@ -407,6 +420,13 @@ static int open_sources(sr_runtime *rt) {
     const sr_program *p = rt->prog;
     char err[512];
     rt->nsources = 0;
+    if (p->offsets == SR_OFFSETS_REDIS) {
+        rt->source_opts.offsets_redis = sr_redis_for(rt, sr_redis_offsets_url(rt), err, sizeof err);
+        if (!rt->source_opts.offsets_redis) {
+            startup_error(rt, "offsets redis: %s", err);
+            return -1;
+        }
+    }
     rt->sources = sr_xcalloc((size_t)(p->nsources > 0 ? p->nsources : 1), sizeof *rt->sources);
     for (int i = 0; i < p->nsources; i++) {
         err[0] = '\0';
@@ -555,6 +575,14 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
     for (int i = 0; i < rt->nsources; i++) /* rate estimates, offset commits */
         sr_source_batch_done(rt->sources[i].src, rt->sources[i].lines.n, (t1 - t0) / 1000,
                              delay_us / 1000);
+    /* Redis sinks and offsets: applied, or the run stops (redis.h) */
+    if (rt->nredis && sr_redis_commit_batch(rt, due_ms, replay != NULL) != 0) {
+        sr_pool_end_batch(rt->pool);
+        sr_arena_reset(&rt->driver_arena);
+        rt->driver.batch = NULL;
+        rt->batch = NULL;
+        return -1;
+    }
     size_t bytes = rt->driver_arena.bytes + sr_pool_arena_bytes(rt->pool);
     int64_t dropped = sr_pool_end_batch(rt->pool) + rt->driver.dropped;
     rt->driver.dropped = 0;
@@ -662,6 +690,8 @@ static int run_loop(sr_runtime *rt) {
 
 static void cleanup(sr_runtime *rt) {
     sr_kafka_sinks_free(rt);
+    sr_redis_sinks_free(rt);
+    sr_redis_broadcasts_free(rt);
     sr_recovery_close(rt); /* first: it frees a receipt per source */
     free_sources(rt);
     sr_pool_free(rt->pool);
@@ -669,6 +699,7 @@ static void cleanup(sr_runtime *rt) {
     for (int i = 0; i < rt->nconf_over; i++)
         free((char *)rt->conf_over[i].key);
     free(rt->conf_over);
+    sr_redis_close_all(rt); /* after the sources: Kafka may hold a connection */
     sem_destroy(&rt->wake);
     sr_rt_current = NULL;
     free(rt);

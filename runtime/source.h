@@ -27,6 +27,7 @@ typedef struct sr_source_opts {
 
     /* Kafka direct sources. */
     sr_offsets_store offsets;       /* where positions are kept (sr_program.offsets) */
+    struct sr_redis *offsets_redis; /* SR_OFFSETS_REDIS: the connection (redis.h) */
     int64_t max_rate_per_partition; /* spark.streaming.kafka.maxRatePerPartition: records/s, 0 = unlimited */
     int64_t min_rate_per_partition; /* spark.streaming.kafka.minRatePerPartition: the least a
                                      * limited partition takes per batch; 0 = the default, 1 */

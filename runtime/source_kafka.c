@@ -50,8 +50,8 @@
  * commits after the outputs whatever the setting. Commits are asynchronous
  * with a short wait for their result; a failed one is logged and covered
  * by the next batch's. Where positions are kept is one small interface
- * (offset_store) with the checkpoint and the consumer group behind it;
- * Redis is refused at start for now.
+ * (offset_store) with the checkpoint, the consumer group and Redis
+ * behind it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -65,6 +65,7 @@
 #include <unistd.h>
 
 #include "rate.h"
+#include "redis.h"
 #include "runtime.h"
 #include "source_impl.h"
 
@@ -102,6 +103,7 @@ typedef struct kpart {
     bool check_low;         /* ask for its earliest offset next time (data may be gone) */
     int64_t commit_want;    /* offset to commit after the batch, -1 = none */
     int64_t committed;      /* the last offset committed by this source, -1 = none */
+    int64_t in_redis;       /* `offsets redis`: the offset stored there, -1 = none */
 } kpart;
 
 /* An offset range of a batch; `topic` points at the kpart's name. */
@@ -121,7 +123,7 @@ typedef struct kpos {
 typedef struct kafka_src kafka_src;
 
 /* Where positions are kept between runs (the `offsets` setting): the
- * checkpoint, the consumer group; later Redis. */
+ * checkpoint, the consumer group, Redis. */
 typedef struct offset_store {
     const char *what;   /* for messages */
     /* The stored next offset of parts idx[0..n) into offs[] (-1: none
@@ -169,6 +171,7 @@ struct kafka_src {
     sr_offsets_store offsets;
     const offset_store *stored;     /* where starting offsets are looked up after fromOffsets */
     const offset_store *commits;    /* where positions go after each batch, NULL = nowhere */
+    struct sr_redis *redis;         /* `offsets redis`: the connection */
 
     kpart *parts;                   /* sorted by (topic, partition) */
     int nparts, capparts;
@@ -253,7 +256,7 @@ static int add_part(kafka_src *k, const char *topic, int32_t partition, int32_t 
     k->nparts++;
     k->parts[at] = (kpart){
         .topic = xstrdup(topic), .partition = partition, .leader = leader, .next = -1,
-        .commit_want = -1, .committed = -1,
+        .commit_want = -1, .committed = -1, .in_redis = -1,
     };
     return at;
 }
@@ -539,6 +542,7 @@ sr_source *sr_kafka_source_open(const sr_source_spec *spec, const sr_source_opts
     k->backpressure = opts->backpressure;
     k->initial_rate = opts->backpressure_initial_rate > 0 ? opts->backpressure_initial_rate : 0;
     k->offsets = opts->offsets;
+    k->redis = opts->offsets_redis;
     k->stored = k->offsets == SR_OFFSETS_REDIS ? &redis_store : &group_store;
     k->commits = k->offsets == SR_OFFSETS_KAFKA ? &group_store
                  : k->offsets == SR_OFFSETS_REDIS ? &redis_store : NULL;
@@ -949,24 +953,88 @@ static void group_save(kafka_src *k, const krange *rg, int n, int wait_ms) {
     rd_kafka_topic_partition_list_destroy(l);
 }
 
-/* SR_OFFSETS_REDIS: a later issue. */
+/* Redis (`offsets redis`): the seed's layout, a hash per topic with a
+ * field per partition holding the next offset to read. The start first
+ * waits for Redis (n == 0). Writes are queued for the batch's Redis
+ * transaction (redis.h), which also holds the batch's saveToRedis writes
+ * to the same address: results and offsets are applied together. */
 static int redis_load(kafka_src *k, const int *idx, int n, int64_t *offs, int timeout_ms,
                       char *errstr, size_t errlen) {
-    (void)k;
-    (void)idx;
-    (void)n;
-    (void)offs;
-    (void)timeout_ms;
-    sr_source_errf(errstr, errlen, "`offsets redis` is not supported yet: keep offsets with "
-                                   "`offsets kafka` or `offsets checkpoint`");
-    return -1;
+    char err[512], t[32];
+    int64_t deadline = sr_mono_us() + (int64_t)timeout_ms * 1000;
+    if (n == 0) {
+        deadline = sr_mono_us() + k->start_timeout_ms * 1000;
+        redisReply *rep = sr_redis_command_wait(k->redis, deadline, err, sizeof err, "PING");
+        if (!rep) {
+            sr_source_errf(errstr, errlen, "cannot reach Redis at %s for the offsets (waited %s): %s",
+                           sr_redis_name(k->redis), secs(k->start_timeout_ms, t, sizeof t), err);
+            return -1;
+        }
+        freeReplyObject(rep);
+        return 0;
+    }
+    for (int i = 0; i < n; i++)
+        offs[i] = -1;
+    for (int i = 0; i < n; i++) {
+        const char *topic = k->parts[idx[i]].topic;
+        bool seen = false; /* one HGETALL per topic */
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(k->parts[idx[j]].topic, topic) == 0;
+        if (seen)
+            continue;
+        redisReply *rep = sr_redis_command_wait(k->redis, deadline, err, sizeof err, "HGETALL %s", topic);
+        if (!rep || rep->type != REDIS_REPLY_ARRAY) {
+            sr_source_errf(errstr, errlen, "cannot read the offsets of %s from Redis at %s: %s", topic,
+                           sr_redis_name(k->redis), rep ? "not a hash" : err);
+            if (rep)
+                freeReplyObject(rep);
+            return -1;
+        }
+        for (size_t e = 0; e + 1 < rep->elements; e += 2) {
+            const redisReply *f = rep->element[e], *v = rep->element[e + 1];
+            char *end = NULL;
+            long part = f->str ? strtol(f->str, &end, 10) : -1;
+            long long off = v->str ? strtoll(v->str, NULL, 10) : -1;
+            if (!f->str || *end || end == f->str || part < 0 || off < 0) {
+                sr_log(SR_LOG_WARN, "Kafka (%s): ignoring Redis %s field %s = %s: not a partition and offset",
+                       sr_source_name(&k->base), topic, f->str ? f->str : "?", v->str ? v->str : "?");
+                continue;
+            }
+            for (int j = i; j < n; j++)
+                if (k->parts[idx[j]].partition == part && strcmp(k->parts[idx[j]].topic, topic) == 0) {
+                    offs[j] = off;
+                    k->parts[idx[j]].in_redis = off;
+                }
+        }
+        freeReplyObject(rep);
+    }
+    return 0;
 }
 
+/* Queue HSET topic partition until for the partitions whose stored offset
+ * moved; the batch's Redis transaction writes them. */
 static void redis_save(kafka_src *k, const krange *rg, int n, int wait_ms) {
-    (void)k;
-    (void)rg;
-    (void)n;
-    (void)wait_ms;
+    (void)wait_ms; /* the transaction waits for Redis itself */
+    sr_buf cmds = { 0 };
+    int64_t ncmds = 0;
+    for (int r = 0; r < n; r++) {
+        int i = find_part(k, rg[r].topic, rg[r].partition, NULL);
+        if (i < 0 || k->parts[i].in_redis == rg[r].until)
+            continue;
+        char part[16], until[32];
+        snprintf(part, sizeof part, "%" PRId32, rg[r].partition);
+        snprintf(until, sizeof until, "%" PRId64, rg[r].until);
+        sr_resp_argc(&cmds, 4);
+        sr_resp_cstr(&cmds, "HSET");
+        sr_resp_cstr(&cmds, rg[r].topic);
+        sr_resp_cstr(&cmds, part);
+        sr_resp_cstr(&cmds, until);
+        ncmds++;
+        k->parts[i].in_redis = rg[r].until; /* if the transaction fails, the run stops */
+    }
+    if (ncmds)
+        sr_redis_queue(k->redis, cmds.ptr, cmds.len, ncmds, true);
+    sr_buf_free(&cmds);
 }
 
 static const offset_store checkpoint_store = { "the checkpoint", checkpoint_load, NULL };
@@ -988,8 +1056,9 @@ typedef enum origin {
 } origin;
 
 static void log_starts(kafka_src *k, const origin *org) {
-    static const char *const what[FROM_COUNT] = { "from the checkpoint", "fromOffsets",
-                                                  "committed", "earliest", "latest" };
+    const char *const what[FROM_COUNT] = { "from the checkpoint", "fromOffsets",
+                                           k->stored == &redis_store ? "stored in Redis" : "committed",
+                                           "earliest", "latest" };
     sr_buf b = { 0 };
     for (int o = 0; o < FROM_COUNT; o++) {
         bool first = true;

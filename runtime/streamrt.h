@@ -502,6 +502,40 @@ sr_kafka_sink *sr_kafka_sink_get(sr_batch *b, int out, const char *topic);
 void sr_kafka_send(sr_kafka_sink *s, sr_str key, sr_str value);
 int sr_kafka_sink_flush(sr_batch *b, sr_kafka_sink *s);
 
+/* saveToRedis (docs/redis.md): one sink per output operation. Each task
+ * writes its partition's commands with sr_redis_put (key and value as
+ * text; kinds without a key ignore it); sr_redis_sink_end queues them, in
+ * partition order, for the batch's transaction. get returns NULL if the
+ * sink cannot be made (the batch then fails). */
+typedef enum sr_redis_kind {
+    SR_REDIS_HASH,  /* HSET name k v / HINCRBY / HINCRBYFLOAT */
+    SR_REDIS_KV,    /* SET prefix+k v / INCRBY / INCRBYFLOAT */
+    SR_REDIS_LIST,  /* RPUSH name v */
+    SR_REDIS_SET,   /* SADD name v */
+} sr_redis_kind;
+typedef enum sr_redis_mode {
+    SR_REDIS_PUT,       /* set the value */
+    SR_REDIS_INCR,      /* add an integer */
+    SR_REDIS_INCRFLOAT, /* add a double */
+} sr_redis_mode;
+typedef struct sr_redis_sink sr_redis_sink;
+sr_redis_sink *sr_redis_sink_get(sr_batch *b, int out, sr_redis_kind kind, sr_redis_mode mode,
+                                 const char *name);
+void sr_redis_sink_begin(sr_redis_sink *s, int nparts);
+void sr_redis_put(sr_redis_sink *s, int part, sr_str key, sr_str value);
+void sr_redis_sink_end(sr_batch *b, sr_redis_sink *s);
+
+/* Broadcast values read from Redis (sc.fromRedisSet / fromRedisHash): a
+ * Seq[String] of a set's members, or a Seq[(String, String)] of a hash's
+ * fields and values, sorted. init reads it at start (waiting for Redis up
+ * to streamc.redis.startTimeoutMs; 0, or -1 with errstr); refresh reads it
+ * again before a batch and replaces *live when it changed (on failure the
+ * value stays, with a warning). `id` numbers the program's broadcasts. */
+typedef enum sr_redis_read { SR_REDIS_READ_SET, SR_REDIS_READ_HASH } sr_redis_read;
+int sr_redis_broadcast_init(sr_runtime *rt, int id, sr_redis_read what, sr_str key, sr_seq *live,
+                            char *errstr, size_t errlen);
+void sr_redis_broadcast_refresh(sr_batch *b, int id, sr_seq *live);
+
 /* ===================================================================== */
 /* Checkpoint encoding: how state is written to and read from a           */
 /* checkpoint (compact, independent of byte order). Integers are LEB128   */
@@ -624,6 +658,7 @@ typedef struct sr_program {
     int nsources;
     sr_offsets_store offsets;       /* where Kafka positions are kept: `offsets ...` */
     const char *offsets_redis;      /* SR_OFFSETS_REDIS: redis://host:port/db */
+    const char *redis_url;          /* sinks and broadcasts: `redis "URL"`, else offsets_redis; NULL = spark.redis.* */
     const sr_site *sites;
     int nsites;
     bool stateful;                  /* has stateful operators (warn without checkpoint) */
