@@ -2,8 +2,9 @@
  *
  * One sink per output operation, made at its first batch, bound to the
  * connection of the sinks' address (sr_redis_default_url). Each task
- * encodes its partition's commands (RESP) into its own buffer; the end of
- * the output queues the buffers in partition order on the connection.
+ * encodes its partition's commands (RESP) into its own buffer, CHUNK
+ * elements per command; the end of the output queues the buffers in
+ * partition order on the connection.
  * Nothing is sent until sr_redis_commit_batch, after all the batch's
  * outputs: the batch's writes (and Kafka offsets on the same Redis) are
  * applied in one transaction (redis.c).
@@ -14,31 +15,41 @@
 
 #include "redis.h"
 
+/* Elements per command: a batch's writes go as variadic commands (HSET,
+ * MSET, RPUSH, SADD) or, for the increments Redis has no variadic form
+ * of, as a small Lua loop (EVAL) over a chunk of pairs. */
+#define CHUNK 1000
+
+static const char HINCRBY_LOOP[] =
+    "for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end return 0";
+static const char HINCRBYFLOAT_LOOP[] =
+    "for i = 1, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end return 0";
+static const char INCRBY_LOOP[] =
+    "for i = 1, #ARGV, 2 do redis.call('INCRBY', ARGV[i], ARGV[i + 1]) end return 0";
+static const char INCRBYFLOAT_LOOP[] =
+    "for i = 1, #ARGV, 2 do redis.call('INCRBYFLOAT', ARGV[i], ARGV[i + 1]) end return 0";
+
+/* A task's part of the batch: finished commands, and the arguments of the
+ * command being filled. */
+typedef struct sink_part {
+    sr_buf out;
+    sr_buf args;
+    int nelems;            /* elements in args */
+    int64_t ncmds;         /* commands in out */
+} sink_part;
+
 struct sr_redis_sink {
     sr_redis *conn;
     sr_redis_kind kind;
     sr_redis_mode mode;
     char *name;            /* hash, list or set name; kv: the key prefix */
     size_t name_len;
-    const char *verb;      /* the command */
-    sr_buf *parts;         /* per task: its commands */
-    int64_t *counts;       /* per task: how many */
+    const char *verb;      /* HSET, MSET, RPUSH, SADD or EVAL */
+    const char *script;    /* EVAL's script */
+    bool pairs;            /* each element is a key and a value */
+    sink_part *parts;
     int nparts, capparts;
 };
-
-static const char *verb_of(sr_redis_kind kind, sr_redis_mode mode) {
-    switch (kind) {
-    case SR_REDIS_HASH:
-        return mode == SR_REDIS_INCR ? "HINCRBY" : mode == SR_REDIS_INCRFLOAT ? "HINCRBYFLOAT" : "HSET";
-    case SR_REDIS_KV:
-        return mode == SR_REDIS_INCR ? "INCRBY" : mode == SR_REDIS_INCRFLOAT ? "INCRBYFLOAT" : "SET";
-    case SR_REDIS_LIST:
-        return "RPUSH";
-    case SR_REDIS_SET:
-        return "SADD";
-    }
-    return "SET";
-}
 
 sr_redis_sink *sr_redis_sink_get(sr_batch *b, int out, sr_redis_kind kind, sr_redis_mode mode,
                                  const char *name) {
@@ -64,7 +75,15 @@ sr_redis_sink *sr_redis_sink_get(sr_batch *b, int out, sr_redis_kind kind, sr_re
     s->name_len = strlen(name);
     s->name = sr_xmalloc(s->name_len + 1);
     memcpy(s->name, name, s->name_len + 1);
-    s->verb = verb_of(kind, mode);
+    s->pairs = kind == SR_REDIS_HASH || kind == SR_REDIS_KV;
+    bool floats = mode == SR_REDIS_INCRFLOAT;
+    if (mode == SR_REDIS_PUT || !s->pairs) {
+        s->verb = kind == SR_REDIS_HASH ? "HSET" : kind == SR_REDIS_KV ? "MSET" : kind == SR_REDIS_LIST ? "RPUSH" : "SADD";
+    } else {
+        s->verb = "EVAL";
+        s->script = kind == SR_REDIS_HASH ? (floats ? HINCRBYFLOAT_LOOP : HINCRBY_LOOP)
+                                          : (floats ? INCRBYFLOAT_LOOP : INCRBY_LOOP);
+    }
     rt->redis_sinks[out] = s;
     return s;
 }
@@ -72,55 +91,72 @@ sr_redis_sink *sr_redis_sink_get(sr_batch *b, int out, sr_redis_kind kind, sr_re
 void sr_redis_sink_begin(sr_redis_sink *s, int nparts) {
     if (nparts > s->capparts) {
         s->parts = sr_xrealloc(s->parts, (size_t)nparts * sizeof *s->parts);
-        s->counts = sr_xrealloc(s->counts, (size_t)nparts * sizeof *s->counts);
         memset(s->parts + s->capparts, 0, (size_t)(nparts - s->capparts) * sizeof *s->parts);
         s->capparts = nparts;
     }
     s->nparts = nparts;
     for (int i = 0; i < nparts; i++) {
-        sr_buf_clear(&s->parts[i]);
-        s->counts[i] = 0;
+        sr_buf_clear(&s->parts[i].out);
+        sr_buf_clear(&s->parts[i].args);
+        s->parts[i].nelems = 0;
+        s->parts[i].ncmds = 0;
     }
 }
 
-void sr_redis_put(sr_redis_sink *s, int part, sr_str key, sr_str value) {
-    sr_buf *b = &s->parts[part];
-    switch (s->kind) {
-    case SR_REDIS_HASH:
-        sr_resp_argc(b, 4);
-        sr_resp_cstr(b, s->verb);
-        sr_resp_arg(b, s->name, s->name_len);
-        sr_resp_arg(b, key.ptr, (size_t)key.len);
-        break;
-    case SR_REDIS_KV: { /* prefix + key as one argument */
-        sr_resp_argc(b, 3);
-        sr_resp_cstr(b, s->verb);
-        size_t n = s->name_len + (size_t)key.len;
-        char *p = sr_buf_room(b, n + 26);
-        size_t h = sr_resp_head(p, '$', n);
-        memcpy(p + h, s->name, s->name_len);
-        if (key.len)
-            memcpy(p + h + s->name_len, key.ptr, (size_t)key.len);
-        memcpy(p + h + n, "\r\n", 2);
-        b->len += h + n + 2;
-        break;
+/* The part's pending elements as one command. */
+static void flush_command(sr_redis_sink *s, sink_part *p) {
+    if (!p->nelems)
+        return;
+    int argc = p->nelems * (s->pairs ? 2 : 1);
+    if (s->script) { /* EVAL script numkeys [hash] k v ... */
+        bool hash = s->kind == SR_REDIS_HASH;
+        sr_resp_argc(&p->out, argc + 3 + hash);
+        sr_resp_cstr(&p->out, "EVAL");
+        sr_resp_cstr(&p->out, s->script);
+        sr_resp_cstr(&p->out, hash ? "1" : "0");
+        if (hash)
+            sr_resp_arg(&p->out, s->name, s->name_len);
+    } else {
+        bool named = s->kind != SR_REDIS_KV; /* MSET takes no name */
+        sr_resp_argc(&p->out, argc + 1 + named);
+        sr_resp_cstr(&p->out, s->verb);
+        if (named)
+            sr_resp_arg(&p->out, s->name, s->name_len);
     }
-    case SR_REDIS_LIST:
-    case SR_REDIS_SET:
-        sr_resp_argc(b, 3);
-        sr_resp_cstr(b, s->verb);
-        sr_resp_arg(b, s->name, s->name_len);
-        break;
+    sr_buf_put(&p->out, p->args.ptr, p->args.len);
+    sr_buf_clear(&p->args);
+    p->nelems = 0;
+    p->ncmds++;
+}
+
+void sr_redis_put(sr_redis_sink *s, int part, sr_str key, sr_str value) {
+    sink_part *p = &s->parts[part];
+    sr_buf *b = &p->args;
+    if (s->kind == SR_REDIS_KV) { /* prefix + key as one argument */
+        size_t n = s->name_len + (size_t)key.len;
+        char *at = sr_buf_room(b, n + 26);
+        size_t h = sr_resp_head(at, '$', n);
+        memcpy(at + h, s->name, s->name_len);
+        if (key.len)
+            memcpy(at + h + s->name_len, key.ptr, (size_t)key.len);
+        memcpy(at + h + n, "\r\n", 2);
+        b->len += h + n + 2;
+    } else if (s->kind == SR_REDIS_HASH) {
+        sr_resp_arg(b, key.ptr, (size_t)key.len);
     }
     sr_resp_arg(b, value.ptr, (size_t)value.len);
-    s->counts[part]++;
+    if (++p->nelems == CHUNK)
+        flush_command(s, p);
 }
 
 void sr_redis_sink_end(sr_batch *b, sr_redis_sink *s) {
     (void)b;
-    for (int i = 0; i < s->nparts; i++)
-        if (s->counts[i])
-            sr_redis_queue(s->conn, s->parts[i].ptr, s->parts[i].len, s->counts[i], false);
+    for (int i = 0; i < s->nparts; i++) {
+        sink_part *p = &s->parts[i];
+        flush_command(s, p);
+        if (p->ncmds)
+            sr_redis_queue(s->conn, p->out.ptr, p->out.len, p->ncmds, false);
+    }
 }
 
 void sr_redis_sinks_free(sr_runtime *rt) {
@@ -128,10 +164,11 @@ void sr_redis_sinks_free(sr_runtime *rt) {
         sr_redis_sink *s = rt->redis_sinks[i];
         if (!s)
             continue;
-        for (int j = 0; j < s->capparts; j++)
-            sr_buf_free(&s->parts[j]);
+        for (int j = 0; j < s->capparts; j++) {
+            sr_buf_free(&s->parts[j].out);
+            sr_buf_free(&s->parts[j].args);
+        }
         free(s->parts);
-        free(s->counts);
         free(s->name);
         free(s);
         rt->redis_sinks[i] = NULL;
