@@ -28,10 +28,12 @@ struct sr_redis {
     char name[300];          /* host:port/db */
     redisContext *c;         /* NULL = not connected */
     int timeout_ms;
-    /* The running batch's queued commands. */
+    /* The running batch's queued commands, and what queued them. */
     sr_buf queued;
     int64_t nqueued;
     bool has_offsets;
+    struct queued_run { int64_t end; const char *what; } *runs; /* commands [prev end, end) */
+    int nruns, capruns;
 };
 
 /* ===================================================================== */
@@ -185,6 +187,7 @@ void sr_redis_close_all(sr_runtime *rt) {
     for (int i = 0; i < rt->nredis; i++) {
         disconnect(rt->redis[i]);
         sr_buf_free(&rt->redis[i]->queued);
+        free(rt->redis[i]->runs);
         free(rt->redis[i]);
     }
     rt->nredis = 0;
@@ -316,10 +319,27 @@ redisReply *sr_redis_command_wait(sr_redis *r, int64_t deadline_us, char *err, s
 /* The batch's transaction                                                */
 /* ===================================================================== */
 
-void sr_redis_queue(sr_redis *r, const char *cmds, size_t len, int64_t n, bool offsets) {
+void sr_redis_queue(sr_redis *r, const char *cmds, size_t len, int64_t n, const char *what, bool offsets) {
     sr_buf_put(&r->queued, cmds, len);
     r->nqueued += n;
     r->has_offsets |= offsets;
+    if (r->nruns && r->runs[r->nruns - 1].what == what) {
+        r->runs[r->nruns - 1].end = r->nqueued;
+        return;
+    }
+    if (r->nruns == r->capruns) {
+        r->capruns = r->capruns ? 2 * r->capruns : 8;
+        r->runs = sr_xrealloc(r->runs, (size_t)r->capruns * sizeof *r->runs);
+    }
+    r->runs[r->nruns++] = (struct queued_run){ r->nqueued, what };
+}
+
+/* What queued command i (0-based; the last is the guard's SET). */
+static const char *queued_by(const sr_redis *r, int64_t i) {
+    for (int k = 0; k < r->nruns; k++)
+        if (i < r->runs[k].end)
+            return r->runs[k].what;
+    return "the guard's SET";
 }
 
 static void guard_key(sr_redis *r, char *buf, size_t len) {
@@ -384,16 +404,16 @@ static commit_result try_commit(sr_redis *r, int64_t time_ms, bool *maybe_applie
 
     /* MULTI's +OK, a +QUEUED per command (or the error that aborts the
      * transaction), then EXEC's answer. */
-    char first_error[256] = "";
+    char first_error[512] = "";
     bool queue_transient = false;
-    for (int64_t i = 0; i < r->nqueued + 2; i++) {
+    for (int64_t i = 0; i < r->nqueued + 2; i++) { /* i - 1: the queued command */
         redisReply *rep = NULL;
         if (redisGetReply(r->c, (void **)&rep) != REDIS_OK) {
             io_failed(r, err, errlen);
             return COMMIT_RETRY;
         }
         if (rep->type == REDIS_REPLY_ERROR && !first_error[0]) {
-            snprintf(first_error, sizeof first_error, "%s", rep->str);
+            snprintf(first_error, sizeof first_error, "%s: %s", i ? queued_by(r, i - 1) : "MULTI", rep->str);
             queue_transient = transient(rep);
         }
         freeReplyObject(rep);
@@ -414,8 +434,8 @@ static commit_result try_commit(sr_redis *r, int64_t time_ms, bool *maybe_applie
     } else {
         for (size_t i = 0; i < exec->elements; i++)
             if (exec->element[i]->type == REDIS_REPLY_ERROR) {
-                snprintf(err, errlen, "%s (the batch's other writes were applied: Redis does not "
-                                      "roll a transaction back)", exec->element[i]->str);
+                snprintf(err, errlen, "%s: %s (the batch's other writes were applied: Redis does not "
+                                      "roll a transaction back)", queued_by(r, (int64_t)i), exec->element[i]->str);
                 res = COMMIT_FATAL;
                 break;
             }
@@ -483,6 +503,7 @@ int sr_redis_commit_batch(sr_runtime *rt, int64_t time_ms, bool maybe_applied) {
     for (int i = 0; i < rt->nredis; i++) {
         sr_buf_clear(&rt->redis[i]->queued);
         rt->redis[i]->nqueued = 0;
+        rt->redis[i]->nruns = 0;
         rt->redis[i]->has_offsets = false;
     }
     return status;

@@ -59,9 +59,11 @@ redisReply *sr_redis_command_wait(sr_redis *r, int64_t deadline_us, char *err, s
 int64_t sr_redis_start_timeout_ms(sr_runtime *rt);
 
 /* Queue n commands (RESP bytes, see sr_resp_*) for the running batch's
- * transaction on r. Driver thread. `offsets`: they are Kafka offsets (the
- * connection's transaction then goes after those without offsets). */
-void sr_redis_queue(sr_redis *r, const char *cmds, size_t len, int64_t n, bool offsets);
+ * transaction on r. Driver thread. `what` names them in messages (e.g.
+ * "saveToRedis HINCRBY counts"; a constant or long-lived string).
+ * `offsets`: they are Kafka offsets (the connection's transaction then
+ * goes after those without offsets). */
+void sr_redis_queue(sr_redis *r, const char *cmds, size_t len, int64_t n, const char *what, bool offsets);
 
 /* After the batch's outputs: every connection's queued commands in one
  * transaction each, retried until applied (waiting for Redis with

@@ -46,6 +46,7 @@ struct sr_redis_sink {
     size_t name_len;
     const char *verb;      /* HSET, MSET, RPUSH, SADD or EVAL */
     const char *script;    /* EVAL's script */
+    char what[300];        /* for messages: saveToRedis("hash", "counts") (HINCRBY) */
     bool pairs;            /* each element is a key and a value */
     sink_part *parts;
     int nparts, capparts;
@@ -84,6 +85,11 @@ sr_redis_sink *sr_redis_sink_get(sr_batch *b, int out, sr_redis_kind kind, sr_re
         s->script = kind == SR_REDIS_HASH ? (floats ? HINCRBYFLOAT_LOOP : HINCRBY_LOOP)
                                           : (floats ? INCRBYFLOAT_LOOP : INCRBY_LOOP);
     }
+    static const char *const kinds[] = { "hash", "kv", "list", "set" };
+    snprintf(s->what, sizeof s->what, "saveToRedis(\"%s\", \"%s\"%s) (%s)", kinds[kind], name,
+             mode == SR_REDIS_PUT ? "" : ", \"increment\"",
+             !s->script ? s->verb : kind == SR_REDIS_HASH ? (floats ? "HINCRBYFLOAT" : "HINCRBY")
+                                                           : (floats ? "INCRBYFLOAT" : "INCRBY"));
     rt->redis_sinks[out] = s;
     return s;
 }
@@ -155,7 +161,7 @@ void sr_redis_sink_end(sr_batch *b, sr_redis_sink *s) {
         sink_part *p = &s->parts[i];
         flush_command(s, p);
         if (p->ncmds)
-            sr_redis_queue(s->conn, p->out.ptr, p->out.len, p->ncmds, false);
+            sr_redis_queue(s->conn, p->out.ptr, p->out.len, p->ncmds, s->what, false);
     }
 }
 

@@ -1033,7 +1033,7 @@ static void redis_save(kafka_src *k, const krange *rg, int n, int wait_ms) {
         k->parts[i].in_redis = rg[r].until; /* if the transaction fails, the run stops */
     }
     if (ncmds)
-        sr_redis_queue(k->redis, cmds.ptr, cmds.len, ncmds, true);
+        sr_redis_queue(k->redis, cmds.ptr, cmds.len, ncmds, "the Kafka offsets (HSET)", true);
     sr_buf_free(&cmds);
 }
 
