@@ -147,8 +147,8 @@ static int64_t conf_ms(sr_runtime *rt, const char *key, int64_t dflt) {
     return ms;
 }
 
-int64_t sr_redis_start_timeout_ms(sr_runtime *rt) {
-    return conf_ms(rt, "streamc.redis.startTimeoutMs", DEFAULT_START_TIMEOUT_MS);
+int64_t sr_redis_start_timeout_ms(const sr_redis *r) {
+    return conf_ms(r->rt, "streamc.redis.startTimeoutMs", DEFAULT_START_TIMEOUT_MS);
 }
 
 sr_redis *sr_redis_for(sr_runtime *rt, const char *url, char *err, size_t errlen) {

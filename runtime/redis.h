@@ -55,8 +55,8 @@ redisReply *sr_redis_command(sr_redis *r, char *err, size_t errlen, const char *
 redisReply *sr_redis_command_wait(sr_redis *r, int64_t deadline_us, char *err, size_t errlen,
                                   const char *fmt, ...);
 
-/* How long starting waits for Redis (streamc.redis.startTimeoutMs). */
-int64_t sr_redis_start_timeout_ms(sr_runtime *rt);
+/* How long starting waits for r (streamc.redis.startTimeoutMs). */
+int64_t sr_redis_start_timeout_ms(const sr_redis *r);
 
 /* Queue n commands (RESP bytes, see sr_resp_*) for the running batch's
  * transaction on r. Driver thread. `what` names them in messages (e.g.

@@ -119,7 +119,7 @@ int sr_redis_broadcast_init(sr_runtime *rt, int id, sr_redis_read what, sr_str k
     }
     bc->conn = conn;
     bc->what = what;
-    int64_t wait_ms = sr_redis_start_timeout_ms(rt);
+    int64_t wait_ms = sr_redis_start_timeout_ms(conn);
     *live = (sr_seq){ 0 };
     if (load(bc, live, sr_mono_us() + wait_ms * 1000, err, sizeof err) < 0) {
         snprintf(errstr, errlen, "cannot read the broadcast value %s from Redis at %s within %lld ms: %s",

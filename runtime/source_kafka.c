@@ -963,11 +963,12 @@ static int redis_load(kafka_src *k, const int *idx, int n, int64_t *offs, int ti
     char err[512], t[32];
     int64_t deadline = sr_mono_us() + (int64_t)timeout_ms * 1000;
     if (n == 0) {
-        deadline = sr_mono_us() + k->start_timeout_ms * 1000;
+        int64_t wait_ms = sr_redis_start_timeout_ms(k->redis);
+        deadline = sr_mono_us() + wait_ms * 1000;
         redisReply *rep = sr_redis_command_wait(k->redis, deadline, err, sizeof err, "PING");
         if (!rep) {
             sr_source_errf(errstr, errlen, "cannot reach Redis at %s for the offsets (waited %s): %s",
-                           sr_redis_name(k->redis), secs(k->start_timeout_ms, t, sizeof t), err);
+                           sr_redis_name(k->redis), secs(wait_ms, t, sizeof t), err);
             return -1;
         }
         freeReplyObject(rep);
