@@ -22,7 +22,14 @@ typedef struct sr_redis_bcast {
     uint64_t fingerprint;     /* of the current value */
     int64_t count;            /* its elements */
     bool failing;             /* the last read failed (warned) */
+    int64_t retry_at_us;      /* while failing: no read before this (sr_mono_us) */
+    int64_t backoff_ms;
 } sr_redis_bcast;
+
+/* While Redis cannot be read, reads are tried at most this often (a Redis
+ * that does not answer at all would otherwise cost each batch a timeout). */
+#define RETRY_FIRST_MS 1000
+#define RETRY_MAX_MS 30000
 
 typedef struct str_pair {     /* the layout of a generated (String, String) */
     sr_str _1, _2;
@@ -136,12 +143,17 @@ void sr_redis_broadcast_refresh(sr_batch *b, int id, sr_seq *live) {
     if (!bc)
         return;
     char err[512];
+    if (bc->failing && sr_mono_us() < bc->retry_at_us)
+        return;
     int rc = load(bc, live, 0, err, sizeof err);
     if (rc < 0) {
         if (!bc->failing)
             sr_log(SR_LOG_WARN, "cannot read the broadcast value %s from Redis at %s: %s; batches go on "
-                                "with its last value, read again before each batch",
+                                "with its last value, read again before later batches",
                    bc->key, sr_redis_name(bc->conn), err);
+        bc->backoff_ms = !bc->failing ? RETRY_FIRST_MS
+                                      : bc->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : bc->backoff_ms * 2;
+        bc->retry_at_us = sr_mono_us() + bc->backoff_ms * 1000;
         bc->failing = true;
         return;
     }
