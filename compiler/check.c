@@ -1136,7 +1136,6 @@ static void check_setting(checker *C, ast *s) {
         else {
             ck_set_once(C, s, &p->offsets, xstrdup(a0->name), "the offset store");
             free(p->offsets_redis);
-    free(p->redis_url);
             p->offsets_redis = url;
             url = NULL;
         }
@@ -1254,6 +1253,7 @@ void program_free(program *p) {
     free(p->master);
     free(p->offsets);
     free(p->offsets_redis);
+    free(p->redis_url);
     free(p->checkpoint);
     free(p->log_level);
     dag_free(&p->dag);
