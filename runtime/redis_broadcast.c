@@ -129,8 +129,12 @@ int sr_redis_broadcast_init(sr_runtime *rt, int id, sr_redis_read what, sr_str k
     int64_t wait_ms = sr_redis_start_timeout_ms(conn);
     *live = (sr_seq){ 0 };
     if (load(bc, live, sr_mono_us() + wait_ms * 1000, err, sizeof err) < 0) {
-        snprintf(errstr, errlen, "cannot read the broadcast value %s from Redis at %s within %lld ms: %s",
-                 key, sr_redis_name(conn), (long long)wait_ms, err);
+        if (sr_stop_requested())
+            snprintf(errstr, errlen, "stopped by a signal while reading the broadcast value %s from Redis at %s (%s)",
+                     key, sr_redis_name(conn), err);
+        else
+            snprintf(errstr, errlen, "cannot read the broadcast value %s from Redis at %s within %lld ms: %s",
+                     key, sr_redis_name(conn), (long long)wait_ms, err);
         return -1;
     }
     sr_log(SR_LOG_INFO, "broadcast %s from Redis at %s: %lld %s", key, sr_redis_name(conn),

@@ -80,7 +80,15 @@ static struct timespec ms_to_ts(int64_t ms) {
 
 static volatile sig_atomic_t stop_signal; /* first SIGINT/SIGTERM, 0 = none */
 
-bool sr_stop_requested(void) { return stop_signal != 0; }
+/* Also true while starting, when the stop signals are blocked (so that
+ * the threads made then leave them to this one) and one is pending: long
+ * waits at start (Kafka, Redis) give up at once. */
+bool sr_stop_requested(void) {
+    if (stop_signal)
+        return true;
+    sigset_t pending;
+    return sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+}
 static volatile sig_atomic_t nsignals;
 static sem_t *volatile wake_sem;          /* rt->wake while handlers are installed */
 

@@ -966,6 +966,11 @@ static int redis_load(kafka_src *k, const int *idx, int n, int64_t *offs, int ti
         int64_t wait_ms = sr_redis_start_timeout_ms(k->redis);
         deadline = sr_mono_us() + wait_ms * 1000;
         redisReply *rep = sr_redis_command_wait(k->redis, deadline, err, sizeof err, "PING");
+        if (!rep && sr_stop_requested()) {
+            sr_source_errf(errstr, errlen, "stopped by a signal while waiting for Redis at %s (%s)",
+                           sr_redis_name(k->redis), err);
+            return -1;
+        }
         if (!rep) {
             sr_source_errf(errstr, errlen, "cannot reach Redis at %s for the offsets (waited %s): %s",
                            sr_redis_name(k->redis), secs(wait_ms, t, sizeof t), err);
@@ -1114,6 +1119,11 @@ static int kafka_start(sr_source *src, char *errstr, size_t errlen) {
             break;
         if (rc == 0)
             memcpy(was_missing, missing, sizeof missing);
+        if (sr_stop_requested()) {
+            sr_source_errf(errstr, errlen, "stopped by a signal while waiting for Kafka at %s (%s)",
+                           k->bootstrap, was_missing[0] ? was_missing : why);
+            return -1;
+        }
         if (left_ms(deadline) == 0) {
             if (!was_missing[0]) /* the cluster never answered */
                 sr_source_errf(errstr, errlen, "cannot reach Kafka at %s after %s (%s)", k->bootstrap,
