@@ -22,6 +22,11 @@ run bash tests/recovery/checkpoint.sh
 run bash tests/recovery/wal.sh
 run bash tests/kafka/smoke.sh
 run bash tests/kafka/direct.sh
+run bash tests/redis/sink.sh
+run bash tests/redis/offsets.sh
+run bash tests/redis/exactly_once.sh
+run bash tests/redis/outage.sh
+run bash tests/redis/broadcast.sh
 run bash tests/sanitize.sh
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -13,8 +13,8 @@
 # compile at all is skipped (tests/e2e/run.sh reports it).
 # Usage: tests/sanitize.sh [NAME...]     (NAME: e2e cases; default all)
 #        SANITIZE_BUILD=DIR to build elsewhere.
-# Then tests/recovery/checkpoint.sh, kill.sh and tests/kafka/direct.sh on
-# the instrumented build.
+# Then tests/recovery/checkpoint.sh, kill.sh, tests/kafka/direct.sh and
+# tests/redis/{sink,exactly_once,broadcast}.sh on the instrumented build.
 # Prints "sanitize: N passed, M failed, K skipped".
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -102,7 +102,7 @@ if [ ${#cases[@]} -eq 0 ]; then
 fi
 # 4. the recovery tests on the instrumented build (with every case only)
 if [ $# -eq 0 ]; then
-    for t in recovery/checkpoint recovery/kill kafka/direct; do
+    for t in recovery/checkpoint recovery/kill kafka/direct redis/sink redis/exactly_once redis/broadcast; do
         log=$work/$(basename "$t").log
         if STREAMC="$B/streamc" STREAMC_CFLAGS="$cflags" bash "$root/tests/$t.sh" > "$log" 2>&1; then
             pass=$((pass + 1))

@@ -87,6 +87,23 @@ mkdir -p "$work/wwc-run"
 if grep -qx '(hello,2)' "$work/wwc.out" && grep -qx '(hello,0)' "$work/wwc.out"; then ok
 else bad "window_wordcount"; cat "$work/wwc.out" "$work/wwc.err"; fi
 
+# the black list in a Redis set (a real redis-server): the set's names are
+# filtered; one added while the program runs is filtered from then on
+. "$root/tests/redis/lib.sh"
+redis_start > /dev/null
+redis_cli sadd blacklist zhangsan lisi > /dev/null
+port=$(free_port)
+sed -e "s/9999/$port/" -e 's/Durations.seconds(5)/Durations.seconds(1)/' "$root/samples/redis_blacklist.stream" > "$work/rbl.stream"
+"$streamc" "$work/rbl.stream" -o "$work/rbl"
+{ printf 'hello zhangsan\nhello wangwu\n'; sleep 2.5; redis_cli sadd blacklist wangwu > /dev/null; sleep 1.5
+  printf 'hello wangwu\nhello lisi\nhello zhaoliu\n'; sleep 1; } | nc -N -l 127.0.0.1 "$port" &
+pids+=($!)
+sleep 0.2
+(cd "$work" && timeout 30 ./rbl --redis "$REDIS_URL" --batches 7 > rbl.out 2> rbl.err) || true
+if [ "$(grep -cx 'hello wangwu' "$work/rbl.out")" -eq 1 ] && grep -qx 'hello zhaoliu' "$work/rbl.out" &&
+   ! grep -q 'zhangsan\|lisi' "$work/rbl.out"; then ok
+else bad "redis_blacklist"; cat "$work/rbl.out" "$work/rbl.err"; fi
+
 # 3. the directory word count: files moved into the directory after start
 mkdir -p "$work/dir/data/streamingCopyFile"
 sed -e 's/Durations.seconds(5)/Durations.seconds(1)/' "$root/samples/dir_wordcount.stream" > "$work/dir/dwc.stream"
