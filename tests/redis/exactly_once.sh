@@ -214,6 +214,7 @@ else
     redis_hash qcounts > got
     resumed=$(grep -o 'Recovering from ck/checkpoint-[0-9]*' err | sort -u | wc -l)
     replayed=$(grep -c 'replayed' err)
+    skipped=$(grep -c 'already: not written again' err) # replays the guard kept out
     if [ $landed -lt "$queue_kills" ]; then
         bad "queue: only $landed of $tries kills landed while the program ran"
     elif [ $status -ne 0 ]; then
@@ -222,10 +223,10 @@ else
         bad "queue: after $landed kills the counts differ from the input's: $(grep -c '^<' diff.txt) lines differ, e.g. $(grep '^[<>]' diff.txt | head -4 | tr '\n' ' ')"
     elif [ "$(rc GET streamc:EOQueue:batch)" != $((batches * 1000)) ]; then
         bad "queue: streamc:EOQueue:batch = '$(rc GET streamc:EOQueue:batch)', expected $((batches * 1000))"
-    elif [ "$resumed" -lt 2 ] || [ "$replayed" -lt 1 ]; then
-        bad "queue: the kills did not exercise recovery enough: resumed from $resumed checkpoints, $replayed batches replayed"
+    elif [ "$resumed" -lt 2 ] || [ "$replayed" -lt 1 ] || [ "$skipped" -lt 1 ]; then
+        bad "queue: the kills did not exercise recovery enough: resumed from $resumed checkpoints, $replayed batches replayed, $skipped found in Redis already"
     else
-        ok "queue: $landed kill -9 at random moments ($tries runs, resumed from $resumed checkpoints, $replayed batches replayed): the counts equal the input's exactly"
+        ok "queue: $landed kill -9 at random moments ($tries runs, resumed from $resumed checkpoints, $replayed batches replayed, $skipped of them found in Redis already and not applied again): the counts equal the input's exactly"
     fi
 fi
 cd "$work" || exit 1
