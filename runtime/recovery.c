@@ -29,7 +29,7 @@
 
 #include "runtime.h"
 
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2 /* 2: the lineage after the time written; 1 is read too */
 
 static void put_cstr(sr_buf *b, const char *s) {
     sr_enc_str(b, s ? (sr_str){ s, (int64_t)strlen(s) } : (sr_str){ NULL, 0 });
@@ -73,6 +73,7 @@ int sr_recovery_checkpoint(sr_runtime *rt) {
     sr_enc_i64(&body, rt->last_time_ms);
     sr_enc_i64(&body, rt->last_index);
     sr_enc_i64(&body, sr_now_ms());
+    sr_enc_u64(&body, rt->lineage);
     sr_enc_u64(&body, (uint64_t)rt->nsources);
     for (int i = 0; i < rt->nsources; i++) {
         put_cstr(&body, sr_source_key(rt->sources[i].src));
@@ -213,7 +214,7 @@ static int restore(sr_runtime *rt, sr_ckfile *f) {
     const char *app = p->app_name ? p->app_name : "app";
     sr_dec d = f->body;
     uint64_t version = sr_dec_u64(&d);
-    if (d.bad || version != FORMAT_VERSION) {
+    if (d.bad || (version != FORMAT_VERSION && version != 1)) {
         sr_log(SR_LOG_ERROR, "%s was written by another version of streamc (format %" PRIu64
                              ", this one reads %d); use another checkpoint directory",
                f->path, version, FORMAT_VERSION);
@@ -224,6 +225,8 @@ static int restore(sr_runtime *rt, sr_ckfile *f) {
     rt->last_time_ms = sr_dec_i64(&d);
     rt->last_index = sr_dec_i64(&d);
     sr_dec_i64(&d); /* written at */
+    if (version >= 2)
+        rt->lineage = sr_dec_u64(&d);
     if (!str_is(saved_app, p->app_name))
         sr_log(SR_LOG_WARN, "the checkpoint in %s belongs to application '%.*s', this is '%s'",
                sr_ckdir_path(rt->ckdir), (int)saved_app.len, saved_app.ptr ? saved_app.ptr : "", app);

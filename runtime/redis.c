@@ -354,13 +354,23 @@ typedef enum commit_result {
     COMMIT_FATAL,      /* Redis rejected a command: no retry can help */
 } commit_result;
 
-/* Is the guard at or past time_ms? 1 yes, 0 no, -1 cannot tell (err). */
+/* The guard's value: "<lineage in hex>:<batch time>". */
+static void guard_stamp(const sr_redis *r, int64_t time_ms, char *buf, size_t len) {
+    snprintf(buf, len, "%016" PRIx64 ":%" PRId64, r->rt->lineage, time_ms);
+}
+
+/* Does the guard say this lineage applied batch time_ms (or a later one)?
+ * 1 yes, 0 no, -1 cannot tell (err). */
 static int guard_passed(sr_redis *r, const char *guard, int64_t time_ms, char *err, size_t errlen,
                         bool *is_transient) {
     redisReply *rep = run_l(r, err, errlen, is_transient, "GET %s", guard);
     if (!rep)
         return -1;
-    int passed = rep->type == REDIS_REPLY_STRING && strtoll(rep->str, NULL, 10) >= time_ms;
+    char mine[32];
+    guard_stamp(r, 0, mine, sizeof mine); /* "<lineage>:0": compare the lineage part */
+    size_t n = strlen(mine) - 1;
+    int passed = rep->type == REDIS_REPLY_STRING && rep->len > n && memcmp(rep->str, mine, n) == 0 &&
+                 strtoll(rep->str + n, NULL, 10) >= time_ms;
     freeReplyObject(rep);
     return passed;
 }
@@ -368,7 +378,7 @@ static int guard_passed(sr_redis *r, const char *guard, int64_t time_ms, char *e
 /* One attempt: MULTI, the queue, SET guard, EXEC, pipelined. */
 static commit_result try_commit(sr_redis *r, int64_t time_ms, bool *maybe_applied, char *err, size_t errlen) {
     bool is_transient;
-    char guard[300], stamp[32];
+    char guard[300], stamp[48];
     if (ensure_connected(r, err, errlen, &is_transient) != 0)
         return is_transient ? COMMIT_RETRY : COMMIT_FATAL;
     guard_key(r, guard, sizeof guard);
@@ -379,7 +389,7 @@ static commit_result try_commit(sr_redis *r, int64_t time_ms, bool *maybe_applie
         if (passed)
             return COMMIT_WAS_DONE;
     }
-    snprintf(stamp, sizeof stamp, "%" PRId64, time_ms);
+    guard_stamp(r, time_ms, stamp, sizeof stamp);
     sr_buf head = { 0 }, tail = { 0 };
     sr_resp_argc(&head, 1);
     sr_resp_cstr(&head, "MULTI");

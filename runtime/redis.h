@@ -5,9 +5,11 @@
  * broadcast values. Sinks and offsets do not write during the batch: they
  * queue commands on the connection (sr_redis_queue), and after the batch's
  * outputs sr_redis_commit_batch sends each connection's queue as one
- * MULTI/EXEC that also sets the guard key `streamc:<app>:batch` to the
- * batch time. A batch that may have been applied already (a replay, or a
- * retry after an unanswered EXEC) is first checked against the guard.
+ * MULTI/EXEC that also sets the guard key `streamc:<app>:batch` to
+ * "<lineage>:<batch time>" (rt->lineage). A batch that may have been
+ * applied already (a replay, or a retry after an unanswered EXEC) is first
+ * checked against the guard: applied if the guard has this lineage and a
+ * time at or past the batch's.
  * docs/redis.md is the user's view.
  */
 #ifndef STREAMRT_REDIS_H

@@ -199,6 +199,11 @@ struct sr_runtime {
     int64_t last_time_ms;
     int64_t last_index;
 
+    /* The run's line of batches: random, made by the first run of a
+     * checkpoint directory and restored with it (else this run's own). A
+     * batch time names a batch only within one lineage (Redis' guard). */
+    uint64_t lineage;
+
     /* Checkpoints (recovery.c); ckdir NULL = no checkpoint directory. */
     sr_ckdir *ckdir;
     bool restored;               /* a checkpoint was loaded */

@@ -34,6 +34,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -697,6 +698,14 @@ static int run_loop(sr_runtime *rt) {
 /* sr_main                                                                */
 /* ===================================================================== */
 
+/* A random 64-bit number (the kernel's, else the clock's and pid's). */
+static uint64_t new_lineage(void) {
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) == (ssize_t)sizeof v && v)
+        return v;
+    return ((uint64_t)sr_now_ms() << 20) ^ (uint64_t)sr_mono_us() ^ ((uint64_t)getpid() << 40) ^ 1;
+}
+
 static void cleanup(sr_runtime *rt) {
     sr_kafka_sinks_free(rt);
     sr_redis_sinks_free(rt);
@@ -711,6 +720,7 @@ static void cleanup(sr_runtime *rt) {
     sr_redis_close_all(rt); /* after the sources: Kafka may hold a connection */
     sem_destroy(&rt->wake);
     sr_rt_current = NULL;
+    stop_signal = 0; /* the run is over: nothing is stopping any more */
     free(rt);
 }
 
@@ -761,6 +771,7 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
     stop_signal = 0;
     nsignals = 0;
     sr_arena_init(&rt->driver_arena);
+    rt->lineage = new_lineage();
     rt->driver.arena = &rt->driver_arena;
     rt->driver.worker = -1;
 

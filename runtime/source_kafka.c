@@ -546,6 +546,10 @@ sr_source *sr_kafka_source_open(const sr_source_spec *spec, const sr_source_opts
     k->stored = k->offsets == SR_OFFSETS_REDIS ? &redis_store : &group_store;
     k->commits = k->offsets == SR_OFFSETS_KAFKA ? &group_store
                  : k->offsets == SR_OFFSETS_REDIS ? &redis_store : NULL;
+    if (k->offsets == SR_OFFSETS_REDIS && !k->redis) {
+        sr_source_errf(errstr, errlen, "offsets redis: no Redis connection was given");
+        goto fail;
+    }
 
     if (k->backpressure) {
         bool dflt = opts->pid_proportional == 0 && opts->pid_integral == 0 &&

@@ -221,8 +221,8 @@ else
         bad "queue: the run after $landed kills ended with status $status"
     elif ! diff expected got > diff.txt; then
         bad "queue: after $landed kills the counts differ from the input's: $(grep -c '^<' diff.txt) lines differ, e.g. $(grep '^[<>]' diff.txt | head -4 | tr '\n' ' ')"
-    elif [ "$(rc GET streamc:EOQueue:batch)" != $((batches * 1000)) ]; then
-        bad "queue: streamc:EOQueue:batch = '$(rc GET streamc:EOQueue:batch)', expected $((batches * 1000))"
+    elif [ "$(rc GET streamc:EOQueue:batch | cut -d: -f2)" != $((batches * 1000)) ]; then
+        bad "queue: streamc:EOQueue:batch = '$(rc GET streamc:EOQueue:batch)', expected <lineage>:$((batches * 1000))"
     elif [ "$resumed" -lt 2 ] || [ "$replayed" -lt 1 ] || [ "$skipped" -lt 1 ]; then
         bad "queue: the kills did not exercise recovery enough: resumed from $resumed checkpoints, $replayed batches replayed, $skipped found in Redis already"
     else

@@ -19,7 +19,7 @@
 #              in input order; a list of pairs holds "(a,1)" elements
 #   set        saveToRedis("set", "ws"): SADD, the distinct words
 #   format     values are written as print() shows them: "(3,1.5)", "(4,2.0)"
-#   guard      streamc:<app>:batch holds the last batch's time (4000)
+#   guard      streamc:<app>:batch holds <lineage>:<the last batch's time> (:4000)
 #   setting    the address from the program's `redis "URL"` setting, and from
 #              spark.redis.host/port/db given with --conf (no --redis)
 #   rejected   HINCRBY into a hash field holding "abc": status 1 and a message
@@ -211,10 +211,10 @@ else
 
     # guard key
     g=$(rc GET streamc:SinkTest:batch)
-    if [ "$g" = 4000 ]; then
-        ok "guard: streamc:SinkTest:batch = 4000, the last batch's time"
+    if [[ $g =~ ^[0-9a-f]{16}:4000$ ]]; then
+        ok "guard: streamc:SinkTest:batch = $g, the run's lineage and the last batch's time"
     else
-        bad "guard: streamc:SinkTest:batch = '$g', expected 4000"
+        bad "guard: streamc:SinkTest:batch = '$g', expected <16 hex digits>:4000"
     fi
 fi
 
@@ -234,7 +234,7 @@ if [ $cst -ne 0 ]; then
     bad "setting: the program with a redis \"URL\" setting does not compile (streamc status $cst)"
 elif [ "$rst" -ne 0 ]; then
     bad "setting: the program with a redis \"URL\" setting failed (status $rst)"
-elif redis_hash hi 2 > got && diff expected got > /dev/null && [ "$(rc -n 2 GET streamc:SinkAddr:batch)" = 2000 ]; then
+elif redis_hash hi 2 > got && diff expected got > /dev/null && [ "$(rc -n 2 GET streamc:SinkAddr:batch | cut -d: -f2)" = 2000 ]; then
     ok "setting: redis \"redis://127.0.0.1:PORT/2\" in the program: database 2 holds the totals and the guard"
 else
     bad "setting: with the program's redis setting (db 2) the totals are not in database 2: '$(head -3 got | tr '\n' ' ')'"
