@@ -84,10 +84,10 @@ static const type *check_redis_broadcast(checker *C, ast *call, ast *read) {
     if (read->list.len != 1)
         return ck_error_at(C, read, "%s takes one key: sc.%s(\"key\")", read->a->name, read->a->name);
     char *key = NULL;
-    ck_check_expr(C, read->list.items[0], ty_string());
-    if (!ck_const_str(C, read->list.items[0], &key) || !*key) {
+    const type *t = ck_check_expr(C, read->list.items[0], ty_string());
+    if (ck_is_err(t) || !ck_const_str(C, read->list.items[0], &key) || !*key) {
         free(key);
-        return ck_error_at(C, read->list.items[0], "%s needs a constant key", read->a->name);
+        return ck_is_err(t) ? t : ck_error_at(C, read->list.items[0], "%s needs a constant, non-empty key", read->a->name);
     }
     free(key);
     bool set = !strcmp(read->a->name, "fromRedisSet");
@@ -129,10 +129,10 @@ static const type *check_save_redis(checker *C, ast *call, dag_node *in, const t
         return ck_error_at(C, ck_arg(call, 0), "saveToRedis's kind must be \"hash\", \"kv\", \"list\" or \"set\"");
     }
     if (nargs == 2) {
-        ck_check_expr(C, ck_arg(call, 1), ty_string());
-        if (!ck_const_str(C, ck_arg(call, 1), &name)) {
+        const type *t = ck_check_expr(C, ck_arg(call, 1), ty_string());
+        if (ck_is_err(t) || !ck_const_str(C, ck_arg(call, 1), &name)) {
             free(kind);
-            return ck_error_at(C, ck_arg(call, 1), "saveToRedis needs a constant name");
+            return ck_is_err(t) ? t : ck_error_at(C, ck_arg(call, 1), "saveToRedis needs a constant name");
         }
     }
     if (!name)
