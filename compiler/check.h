@@ -75,6 +75,7 @@ typedef enum method {
     M_KAFKA_COMMIT,   /* stream.asInstanceOf[CanCommitOffsets].commitAsync(r): ival = source */
     M_BC_REDIS_SET,   /* sc.broadcast(sc.fromRedisSet(key)): refreshed before each batch */
     M_BC_REDIS_HASH,  /* sc.broadcast(sc.fromRedisHash(key)) */
+    M_BC_FILE,        /* sc.broadcast(sc.textFile(path).collect()): the file's lines */
     /* functions */
     F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER,
     F_MATH_MAX, F_MATH_MIN, F_MATH_ABS, /* math.max(a, b), math.min(a, b), math.abs(a) */
@@ -188,6 +189,11 @@ void program_free(program *p);
 
 /* The binding / method / lambda an annotated node resolved to. */
 static inline binding *sem_binding(const ast *n) { return n->sem_kind == SEM_BINDING ? (binding *)n->sem : 0; }
+/* The call naming the Redis key or file path of a broadcast value read
+ * from outside (sc.fromRedisSet(k), sc.fromRedisHash(k), sc.textFile(p),
+ * Source.fromFile(p).getLines.toList, ...) with its method in *kind; NULL
+ * if `value` (sc.broadcast's argument) is not one. */
+ast *ck_external_read(ast *value, method *kind);
 static inline method sem_method(const ast *n) { return n->sem_kind == SEM_METHOD ? (method)(intptr_t)n->sem : M_NONE; }
 static inline lambda_info *sem_lambda(const ast *n) { return n->sem_kind == SEM_LAMBDA ? (lambda_info *)n->sem : 0; }
 

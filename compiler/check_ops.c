@@ -60,39 +60,71 @@ dag_node *ck_stream_arg(checker *C, ast *e, const type **elem) {
     return ck_node_of(e);
 }
 
-/* sc.fromRedisSet(key) or sc.fromRedisHash(key), with or without
- * .collect(): the read call, else NULL. */
-static ast *redis_read(ast *e) {
-    if (e->kind == AST_CALL && e->list.len == 0 && e->a && e->a->kind == AST_SELECT &&
-        !strcmp(e->a->name, "collect"))
+/* The value of a broadcast read from outside, again before every batch:
+ *   sc.fromRedisSet(key), sc.fromRedisHash(key), sc.textFile(path), each
+ *   with or without .collect();
+ *   [scala.io.]Source.fromFile(path).getLines[()].toList (or .toSeq,
+ *   .toArray, .toBuffer).
+ * The call that names the key or path, and the method it stands for
+ * (M_BC_REDIS_SET, M_BC_REDIS_HASH, M_BC_FILE); NULL if e is none of them. */
+ast *ck_external_read(ast *e, method *kind) {
+    static const char *const to[] = { "toList", "toSeq", "toArray", "toBuffer", NULL };
+    const char *last = e->kind == AST_SELECT ? e->name : e->kind == AST_CALL && e->a && e->a->kind == AST_SELECT &&
+                                                                 e->list.len == 0 ? e->a->name : "";
+    for (int i = 0; to[i]; i++) { /* Source.fromFile(path).getLines[()].toX[()] */
+        if (strcmp(last, to[i]))
+            continue;
+        ast *g = e->kind == AST_SELECT ? e->a : e->a->a;
+        if (g->kind == AST_CALL && g->list.len == 0 && g->a && g->a->kind == AST_SELECT)
+            g = g->a; /* getLines() */
+        if (g->kind != AST_SELECT || strcmp(g->name, "getLines"))
+            return NULL;
+        ast *from = g->a, *src = from->kind == AST_CALL && from->a && from->a->kind == AST_SELECT ? from->a->a : NULL;
+        if (!src || strcmp(from->a->name, "fromFile") ||
+            !((src->kind == AST_IDENT || src->kind == AST_SELECT) && !strcmp(src->name, "Source")))
+            return NULL;
+        *kind = M_BC_FILE;
+        return from;
+    }
+    if (e->kind == AST_CALL && e->list.len == 0 && e->a && e->a->kind == AST_SELECT && !strcmp(e->a->name, "collect"))
         e = e->a->a;
-    if (e->kind != AST_CALL || !e->a || e->a->kind != AST_SELECT ||
-        (strcmp(e->a->name, "fromRedisSet") && strcmp(e->a->name, "fromRedisHash")))
+    if (e->kind != AST_CALL || !e->a || e->a->kind != AST_SELECT)
         return NULL;
-    return e;
+    const char *m = e->a->name;
+    *kind = !strcmp(m, "fromRedisSet") ? M_BC_REDIS_SET : !strcmp(m, "fromRedisHash") ? M_BC_REDIS_HASH
+          : !strcmp(m, "textFile") ? M_BC_FILE : M_NONE;
+    return *kind == M_NONE ? NULL : e;
 }
 
-/* sc.broadcast(sc.fromRedisSet("key")): a ListBuffer[String] of the set's
- * members; fromRedisHash: a ListBuffer[(String, String)] of the fields
- * and values (docs/redis.md). The key must be a constant. */
-static const type *check_redis_broadcast(checker *C, ast *call, ast *read) {
-    const type *owner = ck_check_expr(C, read->a->a, NULL);
-    if (ck_is_err(owner))
-        return owner;
-    if (owner->kind != TY_SPARK)
-        return ck_error_at(C, read->a, "%s is a method of the SparkContext (ssc.sparkContext)", read->a->name);
-    if (read->list.len != 1)
-        return ck_error_at(C, read, "%s takes one key: sc.%s(\"key\")", read->a->name, read->a->name);
-    char *key = NULL;
-    const type *t = ck_check_expr(C, read->list.items[0], ty_string());
-    if (ck_is_err(t) || !ck_const_str(C, read->list.items[0], &key) || !*key) {
-        free(key);
-        return ck_is_err(t) ? t : ck_error_at(C, read->list.items[0], "%s needs a constant, non-empty key", read->a->name);
+/* sc.broadcast(read) of a value read from outside (ck_external_read): a
+ * ListBuffer[String] of a set's members or a file's lines, or a
+ * ListBuffer[(String, String)] of a hash's fields and values (docs/redis.md,
+ * language.md). The key or path must be a constant. */
+static const type *check_external_broadcast(checker *C, ast *call, ast *read, method kind) {
+    const char *what = read->a->name;
+    const ast *owner_ast = read->a->a;
+    bool source = (owner_ast->kind == AST_IDENT || owner_ast->kind == AST_SELECT) && owner_ast->name &&
+                  !strcmp(owner_ast->name, "Source");
+    if (!source) { /* sc.xxx(...) */
+        const type *owner = ck_check_expr(C, read->a->a, NULL);
+        if (ck_is_err(owner))
+            return owner;
+        if (owner->kind != TY_SPARK)
+            return ck_error_at(C, read->a, "%s is a method of the SparkContext (ssc.sparkContext)", what);
     }
-    free(key);
-    bool set = !strcmp(read->a->name, "fromRedisSet");
-    ck_set_method(call, set ? M_BC_REDIS_SET : M_BC_REDIS_HASH);
-    const type *elem = set ? ty_string() : ty_pair(ty_string(), ty_string());
+    if (read->list.len != 1)
+        return ck_error_at(C, read, "%s takes one argument: %s(\"%s\")", what, what,
+                           kind == M_BC_FILE ? "path" : "key");
+    char *name = NULL;
+    const type *t = ck_check_expr(C, read->list.items[0], ty_string());
+    if (ck_is_err(t) || !ck_const_str(C, read->list.items[0], &name) || !*name) {
+        free(name);
+        return ck_is_err(t) ? t : ck_error_at(C, read->list.items[0], "%s needs a constant, non-empty %s", what,
+                                              kind == M_BC_FILE ? "path" : "key");
+    }
+    free(name);
+    ck_set_method(call, kind);
+    const type *elem = kind == M_BC_REDIS_HASH ? ty_pair(ty_string(), ty_string()) : ty_string();
     return ty_broadcast(ty_seq(elem, COLL_BUFFER));
 }
 
@@ -960,9 +992,10 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
         if (!strcmp(m, "broadcast") && call && ck_nargs(call) == 1) {
             if (C->lam)
                 return ck_error_at(C, call, "create broadcast values at the top level of the program");
-            ast *redis = redis_read(ck_arg(call, 0));
-            if (redis)
-                return check_redis_broadcast(C, call, redis);
+            method kind;
+            ast *read = ck_external_read(ck_arg(call, 0), &kind);
+            if (read)
+                return check_external_broadcast(C, call, read, kind);
             const type *v = ck_check_expr(C, ck_arg(call, 0), NULL);
             if (ck_is_err(v))
                 return v;
@@ -972,9 +1005,10 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
             ck_set_method(at, M_NONE);
             return ty_broadcast(v);
         }
-        if (!strcmp(m, "fromRedisSet") || !strcmp(m, "fromRedisHash"))
+        if (!strcmp(m, "fromRedisSet") || !strcmp(m, "fromRedisHash") || !strcmp(m, "textFile"))
             return ck_error_at(C, call ? call : sel, "%s is read before every batch as a broadcast value: "
-                                                    "sc.broadcast(sc.%s(\"key\"))", m, m);
+                                                    "sc.broadcast(sc.%s(\"%s\"))", m, m,
+                               m[0] == 't' ? "path" : "key");
         if (!strcmp(m, "parallelize") && call && (ck_nargs(call) == 1 || ck_nargs(call) == 2)) {
             if (C->lam)
                 return ck_error_at(C, call, "parallelize belongs at the top level (an initial state)");

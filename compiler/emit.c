@@ -1332,12 +1332,12 @@ static void emit_output(emitter *E, dag_node *n, int k) {
     }
 }
 
-method redis_broadcast_kind(const binding *b) {
+method external_broadcast_kind(const binding *b) {
     method m = b->decl && b->decl->a ? sem_method(b->decl->a) : M_NONE;
-    return m == M_BC_REDIS_SET || m == M_BC_REDIS_HASH ? m : M_NONE;
+    return m == M_BC_REDIS_SET || m == M_BC_REDIS_HASH || m == M_BC_FILE ? m : M_NONE;
 }
 
-int redis_broadcast_id(const program *p, const binding *b) {
+int broadcast_id(const program *p, const binding *b) {
     for (int i = 0; i < p->nbroadcasts; i++)
         if (p->broadcasts[i] == b)
             return i;
@@ -1483,8 +1483,8 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
         emit_output(&E, p->outputs[k], k);
     emit(&E, "static void run_batch(sr_batch *b) {\n");
     for (int i = 0; i < p->nbroadcasts; i++) {
-        if (redis_broadcast_kind(p->broadcasts[i]) != M_NONE) /* read again: replaced if it changed */
-            emit(&E, "    sr_redis_broadcast_refresh(b, %d, &%s_live);\n", i, p->broadcasts[i]->cname);
+        if (external_broadcast_kind(p->broadcasts[i]) != M_NONE) /* read again: replaced if it changed */
+            emit(&E, "    sr_broadcast_refresh(b, %d, &%s_live);\n", i, p->broadcasts[i]->cname);
         emit(&E, "    %s_snap = %s_live; /* lambdas see the value as the batch starts */\n",
              p->broadcasts[i]->cname, p->broadcasts[i]->cname);
     }

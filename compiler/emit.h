@@ -45,11 +45,12 @@ void emitln(emitter *E, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* #line N "file.stream" for the node's line (when enabled). */
 void emit_line_of(emitter *E, const ast *n);
 
-/* A broadcast value read from Redis (sc.broadcast(sc.fromRedisSet(k))):
- * its method, M_BC_REDIS_SET or M_BC_REDIS_HASH, else M_NONE; and its id
- * for the runtime (its index among the program's broadcasts). */
-method redis_broadcast_kind(const binding *b);
-int redis_broadcast_id(const program *p, const binding *b);
+/* A broadcast value read from outside before every batch (a Redis set or
+ * hash, a file): its method, M_BC_REDIS_SET, M_BC_REDIS_HASH or M_BC_FILE,
+ * else M_NONE; and a broadcast's id for the runtime (its index among the
+ * program's broadcasts). */
+method external_broadcast_kind(const binding *b);
+int broadcast_id(const program *p, const binding *b);
 
 /* Type keys and names. */
 const char *tkey(const type *t);      /* "t7": names fmt_t7, eq_t7 ... */

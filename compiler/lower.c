@@ -963,17 +963,18 @@ void lower_global_init(emitter *E, binding *b) {
     if (E->opt->line_directives)
         emit_line_of(E, decl);
     ast *init = decl->a;
-    method redis = redis_broadcast_kind(b);
-    if (redis != M_NONE) { /* read from Redis, refreshed per batch */
-        ast *read = init->list.items[0];
-        if (read->list.len == 0) /* .collect() */
-            read = read->a->a;
-        char *key = lower_expr_as(E, read->list.items[0], ty_string());
-        emitln(E, "if (sr_redis_broadcast_init(rt, %d, %s, %s, &%s_live, errstr, errlen) != 0) return -1;",
-               redis_broadcast_id(E->p, b), redis == M_BC_REDIS_SET ? "SR_REDIS_READ_SET" : "SR_REDIS_READ_HASH",
-               key, b->cname);
+    method external = external_broadcast_kind(b);
+    if (external != M_NONE) { /* read from Redis or a file, again before every batch */
+        method kind;
+        ast *read = ck_external_read(init->list.items[0], &kind);
+        char *name = lower_expr_as(E, read->list.items[0], ty_string());
+        emitln(E, "if (sr_broadcast_init(rt, %d, %s, %s, &%s_live, errstr, errlen) != 0) return -1;",
+               broadcast_id(E->p, b),
+               kind == M_BC_REDIS_SET ? "SR_BCAST_REDIS_SET" : kind == M_BC_REDIS_HASH ? "SR_BCAST_REDIS_HASH"
+                                                                                      : "SR_BCAST_FILE",
+               name, b->cname);
         emitln(E, "%s_snap = %s_live;", b->cname, b->cname);
-        free(key);
+        free(name);
         emit_bail(E, decl);
         return;
     }

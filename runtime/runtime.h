@@ -150,7 +150,7 @@ typedef struct sr_batch_metrics {
 /* Output operations that can have a Kafka producer (saveToKafka). */
 #define SR_MAX_SINKS 64
 /* Distinct Redis addresses a run talks to, and broadcast values it reads
- * from Redis. */
+ * from outside. */
 #define SR_MAX_REDIS 16
 #define SR_MAX_BROADCASTS 64
 
@@ -220,12 +220,13 @@ struct sr_runtime {
     /* saveToKafka producers, per output operation (sink_kafka.c). */
     struct sr_kafka_sink *sinks[SR_MAX_SINKS];
     /* Redis: connections by address (redis.c), saveToRedis sinks per
-     * output operation (sink_redis.c), broadcast values (redis_broadcast.c). */
+     * output operation (sink_redis.c). Broadcast values read from Redis
+     * or files (broadcast.c). */
     const char *redis_override;  /* --redis URL: every Redis address of the program */
     struct sr_redis *redis[SR_MAX_REDIS];
     int nredis;
     struct sr_redis_sink *redis_sinks[SR_MAX_SINKS];
-    struct sr_redis_bcast *bcasts[SR_MAX_BROADCASTS];
+    struct sr_bcast *bcasts[SR_MAX_BROADCASTS];
     bool batch_failed;           /* an output could not finish: stop the run */
 
     /* Current batch counters (driver thread). */
@@ -276,9 +277,10 @@ void sr_recovery_close(sr_runtime *rt);
 
 /* Flush and destroy the saveToKafka producers (end of the run). */
 void sr_kafka_sinks_free(sr_runtime *rt);
-/* Free the saveToRedis sinks and Redis broadcast values (end of the run). */
+/* Free the saveToRedis sinks and the broadcast values read from outside
+ * (end of the run). */
 void sr_redis_sinks_free(sr_runtime *rt);
-void sr_redis_broadcasts_free(sr_runtime *rt);
+void sr_broadcasts_free(sr_runtime *rt);
 
 /* Has a stop signal (SIGINT/SIGTERM) arrived? Any thread. */
 bool sr_stop_requested(void);

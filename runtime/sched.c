@@ -709,7 +709,7 @@ static uint64_t new_lineage(void) {
 static void cleanup(sr_runtime *rt) {
     sr_kafka_sinks_free(rt);
     sr_redis_sinks_free(rt);
-    sr_redis_broadcasts_free(rt);
+    sr_broadcasts_free(rt);
     sr_recovery_close(rt); /* first: it frees a receipt per source */
     free_sources(rt);
     sr_pool_free(rt->pool);

@@ -525,16 +525,17 @@ void sr_redis_sink_begin(sr_redis_sink *s, int nparts);
 void sr_redis_put(sr_redis_sink *s, int part, sr_str key, sr_str value);
 void sr_redis_sink_end(sr_batch *b, sr_redis_sink *s);
 
-/* Broadcast values read from Redis (sc.fromRedisSet / fromRedisHash): a
- * Seq[String] of a set's members, or a Seq[(String, String)] of a hash's
- * fields and values, sorted. init reads it at start (waiting for Redis up
- * to streamc.redis.startTimeoutMs; 0, or -1 with errstr); refresh reads it
- * again before a batch and replaces *live when it changed (on failure the
- * value stays, with a warning). `id` numbers the program's broadcasts. */
-typedef enum sr_redis_read { SR_REDIS_READ_SET, SR_REDIS_READ_HASH } sr_redis_read;
-int sr_redis_broadcast_init(sr_runtime *rt, int id, sr_redis_read what, sr_str key, sr_seq *live,
-                            char *errstr, size_t errlen);
-void sr_redis_broadcast_refresh(sr_batch *b, int id, sr_seq *live);
+/* Broadcast values read from outside, again before every batch
+ * (broadcast.c): a Redis set's members (Seq[String]) or hash's fields and
+ * values (Seq[(String, String)]), sorted; or a file's lines in order. init
+ * reads it at start (waiting for Redis up to streamc.redis.startTimeoutMs;
+ * 0, or -1 with errstr); refresh reads it again before a batch and
+ * replaces *live when it changed (on failure the value stays, with a
+ * warning). `id` numbers the program's broadcasts. */
+typedef enum sr_bcast_source { SR_BCAST_REDIS_SET, SR_BCAST_REDIS_HASH, SR_BCAST_FILE } sr_bcast_source;
+int sr_broadcast_init(sr_runtime *rt, int id, sr_bcast_source from, sr_str name, sr_seq *live,
+                      char *errstr, size_t errlen);
+void sr_broadcast_refresh(sr_batch *b, int id, sr_seq *live);
 
 /* ===================================================================== */
 /* Checkpoint encoding: how state is written to and read from a           */
