@@ -464,11 +464,13 @@ static const char *consequence(sr_runtime *rt, const sr_redis *r) {
 
 /* Apply r's queue for batch time_ms, waiting for Redis as long as needed. */
 static int commit(sr_runtime *rt, sr_redis *r, int64_t time_ms, bool maybe_applied) {
-    int64_t backoff = BACKOFF_FIRST_MS, give_up_us = 0, waiting_since = 0;
+    int64_t backoff = BACKOFF_FIRST_MS, give_up_us = 0, waiting_since = 0, t0 = sr_mono_us();
     char err[512] = "";
     for (;;) {
         commit_result res = try_commit(r, time_ms, &maybe_applied, err, sizeof err);
         if (res == COMMIT_DONE || res == COMMIT_WAS_DONE) {
+            sr_log(SR_LOG_DEBUG, "Redis at %s: batch %" PRId64 " ms, %" PRId64 " commands (%zu bytes) in %.3f ms",
+                   r->name, time_ms, r->nqueued, r->queued.len, (double)(sr_mono_us() - t0) / 1000.0);
             if (waiting_since)
                 sr_log(SR_LOG_INFO, "Redis at %s is back: batch %" PRId64 " ms written after %.1f s",
                        r->name, time_ms, (double)(sr_mono_us() - waiting_since) / 1e6);
