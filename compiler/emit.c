@@ -1521,7 +1521,7 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
     emit(&E, "    .sources = sources,\n    .nsources = %d,\n    .sites = sites,\n    .nsites = %d,\n",
          p->nsources, p->nsites);
     emit(&E, "    .stateful = %s,\n", p->stateful ? "true" : "false");
-    emit(&E, "    .state_ops = state_ops,\n    .nstate_ops = %d,\n", E.nstate_ops);
+    emit(&E, "    .state_ops = state_ops,\n    .nstate_ops = %d,\n    .noutputs = %d,\n", E.nstate_ops, p->noutputs);
     {
         const char *o = p->offsets;
         char *url = opt_lit(p->offsets_redis);

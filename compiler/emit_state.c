@@ -1,10 +1,12 @@
-/* emit_state.c - what checkpoints need from the stateful operators.
+/* emit_state.c - what checkpoints and monitoring need from the stateful
+ * operators.
  *
  * For every stateful node (updateStateByKey and the windows) the emitter
- * writes three functions next to its store: <S>_prepare (allocate the
+ * writes four functions next to its store: <S>_prepare (allocate the
  * store over the key partitions, with its initial state), <S>_save (append
- * the state to a checkpoint) and <S>_load (replace it by a checkpoint's),
- * and one sr_state_op entry that names the operator ("#k" or its
+ * the state to a checkpoint), <S>_load (replace it by a checkpoint's) and
+ * <S>_keys (how many keys it holds, for monitoring), and one sr_state_op
+ * entry that names the operator ("#k" or its
  * .name("...")), says where it is and what its state holds (the signature
  * a restart compares).
  *
@@ -85,6 +87,8 @@ void emit_state_updatestate(emitter *E, dag_node *n) {
     emit(E, "    ST%d_dec_parts(in, ST%d_gen[ST%d_cur], 1, 0, ST%d_parts);\n", id, id, id, id);
     emit(E, "    if (in->bad) for (int p = 0; p < ST%d_parts; p++) ST%d_reset_part(&ST%d_gen[ST%d_cur][p]);\n", id, id, id, id);
     emit(E, "    return in->bad ? -1 : 0;\n}\n");
+    emit(E, "static int64_t ST%d_keys(void) {\n    int64_t n = 0;\n", id);
+    emit(E, "    for (int p = 0; p < ST%d_parts; p++) n += ST%d_gen[ST%d_cur][p].map.len;\n    return n;\n}\n", id, id, id);
 }
 
 /* window(w, s): a ring of `slots` whole batches W<id>_ring, each with the
@@ -117,6 +121,9 @@ void emit_state_window(emitter *E, dag_node *n, int64_t slots) {
     emit(E, "        sr_seq_reserve(&s->arena, &s->elems, len + 1, sizeof(%s));\n", tc);
     emit(E, "        for (int64_t j = 0; j < len && !in->bad; j++) SR_SEQ_AT(%s, s->elems, s->elems.len++) = dec_%s(in, &s->arena);\n", tc, k);
     emit(E, "    }\n    return in->bad ? -1 : 0;\n}\n");
+    emit(E, "static int64_t W%d_keys(void) { /* the elements of the batches kept */\n    int64_t n = 0;\n", id);
+    emit(E, "    for (int i = 0; i < %lld; i++) if (W%d_ring[i].index >= 0) n += W%d_ring[i].elems.len;\n    return n;\n}\n",
+         S, id, id);
 }
 
 /* reduceByKeyAndWindow with an inverse: per partition, a ring of `slots`
@@ -158,6 +165,9 @@ void emit_state_window_inverse(emitter *E, dag_node *n, const type *K, const typ
     emit(E, "        WI%d_dec_parts(in, WI%d_ring, %lld, i %% %lld, WI%d_parts);\n    }\n", id, id, W, W, id);
     emit(E, "    WI%d_dec_parts(in, WI%d_win, 2, 0, WI%d_parts);\n", id, id, id);
     emit(E, "    return in->bad ? -1 : 0;\n}\n");
+    emit(E, "static int64_t WI%d_keys(void) { /* the window's keys */\n    int64_t n = 0;\n", id);
+    emit(E, "    for (int p = 0; p < WI%d_parts; p++) n += WI%d_win[p * 2 + WI%d_cur[p]].map.len;\n    return n;\n}\n",
+         id, id, id);
 }
 
 /* reduceByKeyAndWindow without an inverse (Two-Stacks): per partition
@@ -205,6 +215,9 @@ void emit_state_window_twostacks(emitter *E, dag_node *n, const type *K, const t
     emit(E, "    TS%d_dec_parts(in, TS%d_back, 1, 0, TS%d_parts);\n", id, id, id);
     emit(E, "    if (in->bad) { TS%d_flo = 1; TS%d_fhi = 0; }\n", id, id);
     emit(E, "    return in->bad ? -1 : 0;\n}\n");
+    emit(E, "static int64_t TS%d_keys(void) { /* the entries of the panes kept */\n    int64_t n = 0;\n", id);
+    emit(E, "    for (int64_t j = 0; j < (int64_t)TS%d_parts * %lld; j++) n += TS%d_pane[j].map.len;\n    return n;\n}\n",
+         id, NP, id);
 }
 
 static bool is_stateful(const dag_node *n) {
@@ -252,13 +265,13 @@ void emit_state_table(emitter *E) {
         char *idl = c_string_lit(id, strlen(id)), *whatl = c_string_lit(what, strlen(what));
         char *sigl = c_string_lit(sig, strlen(sig));
         const char *P = state_prefix(n);
-        emit(E, "    { %s, %s, %s, %s%d_prepare, %s%d_save, %s%d_load },\n", idl, whatl, sigl, P, n->id, P,
-             n->id, P, n->id);
+        emit(E, "    { %s, %s, %s, %s%d_prepare, %s%d_save, %s%d_load, %s%d_keys },\n", idl, whatl, sigl, P, n->id,
+             P, n->id, P, n->id, P, n->id);
         free(id), free(what), free(sig), free(idl), free(whatl), free(sigl);
         nops++;
     }
     if (!nops)
-        emit(E, "    { NULL, NULL, NULL, NULL, NULL, NULL },\n");
+        emit(E, "    { NULL, NULL, NULL, NULL, NULL, NULL, NULL },\n");
     emit(E, "};\n");
     E->nstate_ops = nops;
 }

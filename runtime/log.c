@@ -58,9 +58,39 @@ int sr_log_parse_level(const char *name, sr_log_level *out) {
     return -1;
 }
 
+/* The last ERROR message, whatever the threshold (monitoring shows it as
+ * a failed batch's reason). */
+static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
+static char last_error[512];
+static uint64_t error_count;
+
+uint64_t sr_log_last_error(char *out, size_t n) {
+    pthread_mutex_lock(&error_lock);
+    uint64_t count = error_count;
+    if (out && n)
+        snprintf(out, n, "%s", last_error);
+    pthread_mutex_unlock(&error_lock);
+    return count;
+}
+
+static void keep_error(const char *fmt, va_list ap) {
+    char msg[sizeof last_error];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    pthread_mutex_lock(&error_lock);
+    memcpy(last_error, msg, sizeof msg);
+    error_count++;
+    pthread_mutex_unlock(&error_lock);
+}
+
 /* Formats into a stack buffer (long messages are cut at ~4 KiB, with an
  * ellipsis) and writes the line with one write(2). */
 void sr_log(sr_log_level level, const char *fmt, ...) {
+    if (level == SR_LOG_ERROR) {
+        va_list ap;
+        va_start(ap, fmt);
+        keep_error(fmt, ap);
+        va_end(ap);
+    }
     if (!sr_log_enabled(level) || (int)level < 0 || level > SR_LOG_DEBUG)
         return;
     char line[4096];

@@ -114,6 +114,9 @@ void sr_log_set_level(sr_log_level level);
 sr_log_level sr_log_get_level(void);
 /* Would a message at `level` be written? (Check before costly formatting.) */
 bool sr_log_enabled(sr_log_level level);
+/* The number of ERROR messages logged since the start (whatever the
+ * threshold), and the last one into out (NULL: not wanted). */
+uint64_t sr_log_last_error(char *out, size_t n);
 /* Spark / log4j level names, case-insensitive: ERROR, WARN, INFO, DEBUG,
  * plus ALL and TRACE (= DEBUG), FATAL (= ERROR), OFF. 0, or -1 if unknown. */
 int sr_log_parse_level(const char *name, sr_log_level *out);
@@ -234,6 +237,7 @@ struct sr_runtime {
     int64_t batch_bytes;
 
     /* Metrics. */
+    struct sr_metrics *metrics;  /* for monitoring (metrics.h); NULL until the sources are open */
     sr_batch_metrics last;       /* the last finished batch */
     int64_t batches_done;
     int64_t total_records;

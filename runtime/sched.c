@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "rate.h"
 #include "redis.h"
 #include "runtime.h"
@@ -563,7 +564,11 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
     rt->batch_records = 0;
     rt->batch_bytes = 0;
 
+    if (rt->metrics)
+        sr_metrics_batch_begin(rt->metrics, due_ms, index, replay != NULL, delay_us / 1000);
     if (take_sources(rt, &b, replay) != 0) {
+        if (rt->metrics)
+            sr_metrics_batch_end(rt->metrics, rt, (sr_mono_us() - t0) / 1000, 0, "the journal could not be written");
         sr_arena_reset(&rt->driver_arena);
         rt->driver.batch = NULL;
         rt->batch = NULL;
@@ -571,6 +576,8 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
     }
     rt->prog->run_batch(&b);
     if (rt->batch_failed) { /* an output could not finish: nothing of the batch counts */
+        if (rt->metrics)
+            sr_metrics_batch_end(rt->metrics, rt, (sr_mono_us() - t0) / 1000, 0, "");
         fflush(stdout);
         sr_pool_end_batch(rt->pool);
         sr_arena_reset(&rt->driver_arena);
@@ -586,6 +593,8 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
                              delay_us / 1000);
     /* Redis sinks and offsets: applied, or the run stops (redis.h) */
     if (rt->nredis && sr_redis_commit_batch(rt, due_ms, replay != NULL) != 0) {
+        if (rt->metrics)
+            sr_metrics_batch_end(rt->metrics, rt, (sr_mono_us() - t0) / 1000, 0, "");
         sr_pool_end_batch(rt->pool);
         sr_arena_reset(&rt->driver_arena);
         rt->driver.batch = NULL;
@@ -614,6 +623,8 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
     rt->total_dropped += dropped;
     rt->last_time_ms = due_ms;
     rt->last_index = index;
+    if (rt->metrics)
+        sr_metrics_batch_end(rt->metrics, rt, m->processing_us / 1000, dropped, NULL);
 
     if (sr_log_enabled(SR_LOG_INFO)) {
         char extra[64] = "";
@@ -707,6 +718,8 @@ static uint64_t new_lineage(void) {
 }
 
 static void cleanup(sr_runtime *rt) {
+    sr_metrics_free(rt->metrics);
+    rt->metrics = NULL;
     sr_kafka_sinks_free(rt);
     sr_redis_sinks_free(rt);
     sr_broadcasts_free(rt);
@@ -756,8 +769,10 @@ static int start_run(sr_runtime *rt) {
             return status;
         }
     }
+    rt->metrics = sr_metrics_new(rt);
     if (start_sources(rt) != 0)
         return 1;
+    sr_metrics_refresh(rt->metrics, rt);
     return 0;
 }
 

@@ -31,6 +31,7 @@ void sr_source_base_init(sr_source *s, const sr_source_ops *ops, sr_source_kind 
                          const char *fmt, ...) {
     s->ops = ops;
     s->kind = kind;
+    pthread_mutex_init(&s->status_lock, NULL);
     va_list ap;
     va_start(ap, fmt);
     if (vasprintf(&s->name, fmt, ap) < 0)
@@ -45,6 +46,52 @@ void sr_source_base_init(sr_source *s, const sr_source_ops *ops, sr_source_kind 
 void sr_source_base_free(sr_source *s) {
     free(s->name);
     s->name = NULL;
+    pthread_mutex_destroy(&s->status_lock);
+}
+
+void sr_source_log(sr_source *s, sr_log_level level, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sr_log(level, "%s", msg);
+    if (level > SR_LOG_WARN)
+        return;
+    pthread_mutex_lock(&s->status_lock);
+    size_t n = strnlen(msg, sizeof s->last_error - 1); /* a long message is cut */
+    memcpy(s->last_error, msg, n);
+    s->last_error[n] = '\0';
+    s->last_error_ms = sr_now_ms();
+    pthread_mutex_unlock(&s->status_lock);
+}
+
+void sr_source_set_active(sr_source *s, bool active) {
+    pthread_mutex_lock(&s->status_lock);
+    s->inactive = !active;
+    pthread_mutex_unlock(&s->status_lock);
+}
+
+void sr_source_status(sr_source *s, bool *active, char *err, size_t errlen, int64_t *err_ms) {
+    pthread_mutex_lock(&s->status_lock);
+    *active = !s->inactive;
+    snprintf(err, errlen, "%s", s->last_error);
+    *err_ms = s->last_error_ms;
+    pthread_mutex_unlock(&s->status_lock);
+}
+
+int sr_source_lags(sr_source *s, sr_partition_lag *out, int max) {
+    return s->ops->lags ? s->ops->lags(s, out, max) : 0;
+}
+
+const char *sr_source_kind_name(const sr_source *s) {
+    switch (s->kind) {
+    case SR_SOURCE_SOCKET: return "socket";
+    case SR_SOURCE_TEXTFILE: return "textFileStream";
+    case SR_SOURCE_QUEUE: return "queueStream";
+    case SR_SOURCE_KAFKA: return "kafka";
+    }
+    return "source";
 }
 
 /* ===================================================================== */

@@ -102,5 +102,21 @@ void sr_source_stop(sr_source *s, bool drain);
 void sr_source_free(sr_source *s);
 /* A short human description for logs ("socket localhost:9999"). */
 const char *sr_source_name(const sr_source *s);
+/* "socket", "textFileStream", "queueStream" or "kafka". */
+const char *sr_source_kind_name(const sr_source *s);
+
+/* For monitoring (any thread): whether the source receives now, and its
+ * last warning or error (err "" and *err_ms 0 when none). */
+void sr_source_status(sr_source *s, bool *active, char *err, size_t errlen, int64_t *err_ms);
+/* A Kafka partition's lag: its end offset minus the next offset to read,
+ * as of the last batch. */
+typedef struct sr_partition_lag {
+    const char *topic;              /* valid while the source lives */
+    int32_t partition;
+    int64_t lag;
+} sr_partition_lag;
+/* Up to max partitions' lags into out; returns how many there are (0 for
+ * sources other than Kafka). Driver thread. */
+int sr_source_lags(sr_source *s, sr_partition_lag *out, int max);
 
 #endif

@@ -260,14 +260,14 @@ static int text_start(sr_source *src, char *errstr, size_t errlen) {
     DIR *d = opendir(s->dir);
     if (!d) {
         if (!s->trouble)
-            sr_log(SR_LOG_WARN, "textFileStream: directory %s %s; watching for it to appear", s->dir,
+            sr_source_log(&s->base, SR_LOG_WARN, "textFileStream: directory %s %s; watching for it to appear", s->dir,
                    errno == ENOENT ? "does not exist" : strerror(errno));
         s->trouble = true;
         return 0;
     }
     name_list l = { 0 };
     if (read_names(d, &l) != 0)
-        sr_log(SR_LOG_WARN, "textFileStream: listing %s: %s", s->dir, strerror(errno));
+        sr_source_log(&s->base, SR_LOG_WARN, "textFileStream: listing %s: %s", s->dir, strerror(errno));
     s->gen++;
     for (size_t i = 0; i < l.n; i++) {
         uint64_t h = name_hash(l.names[i]);
@@ -308,11 +308,11 @@ static void read_files(dir_src *s, DIR *d, char **names, size_t n, sr_arena *are
         case OPEN_SKIP:
             break;
         case OPEN_GONE:
-            sr_log(SR_LOG_WARN, "textFileStream: %s/%s vanished before it was read; skipped",
+            sr_source_log(&s->base, SR_LOG_WARN, "textFileStream: %s/%s vanished before it was read; skipped",
                    s->dir, names[i]);
             break;
         case OPEN_FAILED:
-            sr_log(SR_LOG_WARN, "textFileStream: cannot read %s/%s: %s; skipped", s->dir,
+            sr_source_log(&s->base, SR_LOG_WARN, "textFileStream: cannot read %s/%s: %s; skipped", s->dir,
                    names[i], strerror(err));
             break;
         }
@@ -336,7 +336,7 @@ static DIR *open_watched(dir_src *s) {
     DIR *d = opendir(s->dir);
     if (!d) {
         if (!s->trouble)
-            sr_log(SR_LOG_WARN, "textFileStream: directory %s %s; watching for it to appear", s->dir,
+            sr_source_log(&s->base, SR_LOG_WARN, "textFileStream: directory %s %s; watching for it to appear", s->dir,
                    errno == ENOENT ? "does not exist" : strerror(errno));
         s->trouble = true;
         return NULL;
@@ -359,7 +359,7 @@ static void text_take(sr_source *src, int64_t time_ms, sr_arena *arena, sr_lines
     name_list l = { 0 };
     bool complete = read_names(d, &l) == 0;
     if (!complete)
-        sr_log(SR_LOG_WARN, "textFileStream: listing %s: %s", s->dir, strerror(errno));
+        sr_source_log(&s->base, SR_LOG_WARN, "textFileStream: listing %s: %s", s->dir, strerror(errno));
     uint64_t gen = ++s->gen;
     /* New names, marked as seen now: each is tried once, whatever happens. */
     name_list fresh = { 0 };
@@ -408,7 +408,7 @@ static void text_replay(sr_source *src, sr_dec *receipt, sr_arena *arena, sr_lin
         read_files(s, d, names.names, names.n, arena, out, NULL);
         closedir(d);
     } else if (names.n) {
-        sr_log(SR_LOG_WARN, "textFileStream: the %zu files of a replayed batch are gone with %s",
+        sr_source_log(&s->base, SR_LOG_WARN, "textFileStream: the %zu files of a replayed batch are gone with %s",
                names.n, s->dir);
     }
     list_free(&names);
@@ -509,7 +509,7 @@ static int queue_start(sr_source *src, char *errstr, size_t errlen) {
 static void queue_read(dir_src *s, const char *name, sr_arena *arena, sr_lines *out) {
     int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
-        sr_log(SR_LOG_WARN, "queueStream: cannot open %s: %s; batch of %s/%s is empty", s->dir,
+        sr_source_log(&s->base, SR_LOG_WARN, "queueStream: cannot open %s: %s; batch of %s/%s is empty", s->dir,
                strerror(errno), s->dir, name);
         return;
     }
@@ -521,14 +521,14 @@ static void queue_read(dir_src *s, const char *name, sr_arena *arena, sr_lines *
         sr_lines_from_block(arena, p, n, -1, out);
         break;
     case OPEN_SKIP:
-        sr_log(SR_LOG_WARN, "queueStream: %s/%s is no longer a regular file; empty batch", s->dir,
+        sr_source_log(&s->base, SR_LOG_WARN, "queueStream: %s/%s is no longer a regular file; empty batch", s->dir,
                name);
         break;
     case OPEN_GONE:
-        sr_log(SR_LOG_WARN, "queueStream: %s/%s vanished; empty batch", s->dir, name);
+        sr_source_log(&s->base, SR_LOG_WARN, "queueStream: %s/%s vanished; empty batch", s->dir, name);
         break;
     case OPEN_FAILED:
-        sr_log(SR_LOG_WARN, "queueStream: cannot read %s/%s: %s; empty batch", s->dir, name,
+        sr_source_log(&s->base, SR_LOG_WARN, "queueStream: cannot read %s/%s: %s; empty batch", s->dir, name,
                strerror(err));
         break;
     }

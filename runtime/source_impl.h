@@ -10,6 +10,8 @@
 #ifndef STREAMRT_SOURCE_IMPL_H
 #define STREAMRT_SOURCE_IMPL_H
 
+#include <pthread.h>
+
 #include "source.h"
 
 typedef struct sr_source_ops {
@@ -26,13 +28,27 @@ typedef struct sr_source_ops {
     /* After a batch's outputs (see sr_source_batch_done); NULL: nothing to do. */
     void (*batch_done)(sr_source *s, int64_t elements, int64_t processing_ms,
                        int64_t scheduling_ms);
+    /* Kafka: per partition, the end offset minus the next offset to read
+     * (see sr_source_lags); NULL: none. */
+    int (*lags)(sr_source *s, sr_partition_lag *out, int max);
 } sr_source_ops;
 
 struct sr_source {
     const sr_source_ops *ops;
     sr_source_kind kind;
     char *name;                     /* malloc'd, for logs and as the key */
+    /* Status for monitoring, written by any of the source's threads. */
+    pthread_mutex_t status_lock;
+    bool inactive;                  /* not receiving now (disconnected, unreachable) */
+    char last_error[256];           /* the last WARN/ERROR logged by sr_source_log */
+    int64_t last_error_ms;          /* its wall-clock time, 0 = none */
 };
+
+/* sr_log for a source's warnings and errors: also kept as the source's
+ * last error (sr_source_status). Any thread. */
+void sr_source_log(sr_source *s, sr_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Receiving or not (a socket connected, a Kafka cluster answering). */
+void sr_source_set_active(sr_source *s, bool active);
 
 /* Fill the common part: ops, kind and a printf-formatted name (malloc'd,
  * freed by sr_source_base_free). */

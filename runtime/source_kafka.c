@@ -104,6 +104,7 @@ typedef struct kpart {
     int64_t commit_want;    /* offset to commit after the batch, -1 = none */
     int64_t committed;      /* the last offset committed by this source, -1 = none */
     int64_t in_redis;       /* `offsets redis`: the offset stored there, -1 = none */
+    int64_t end;            /* the latest end offset known (monitoring: lag), -1 = none */
 } kpart;
 
 /* An offset range of a batch; `topic` points at the kpart's name. */
@@ -256,7 +257,7 @@ static int add_part(kafka_src *k, const char *topic, int32_t partition, int32_t 
     k->nparts++;
     k->parts[at] = (kpart){
         .topic = xstrdup(topic), .partition = partition, .leader = leader, .next = -1,
-        .commit_want = -1, .committed = -1, .in_redis = -1,
+        .commit_want = -1, .committed = -1, .in_redis = -1, .end = -1,
     };
     return at;
 }
@@ -305,7 +306,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
     if (err == RD_KAFKA_RESP_ERR__FATAL && rd_kafka_fatal_error(rk, buf, sizeof buf))
         reason = buf;
     if (atomic_exchange(&k->warned_err, err) != err)
-        sr_log(SR_LOG_WARN, "Kafka (%s): %s", sr_source_name(&k->base), reason);
+        sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): %s", sr_source_name(&k->base), reason);
     else
         sr_log(SR_LOG_DEBUG, "Kafka (%s): %s", sr_source_name(&k->base), reason);
 }
@@ -903,7 +904,7 @@ static void commit_results(kafka_src *k, int wait_ms) {
             }
         }
         if (!ok && !k->commit_failing)
-            sr_log(SR_LOG_WARN, "Kafka (%s): committing offsets to group %s failed: %s; retrying "
+            sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): committing offsets to group %s failed: %s; retrying "
                                 "with the next batch", sr_source_name(&k->base), k->group,
                    rd_kafka_err2str(err));
         else if (ok && k->commit_failing)
@@ -945,7 +946,7 @@ static void group_save(kafka_src *k, const krange *rg, int n, int wait_ms) {
         rd_kafka_resp_err_t err = rd_kafka_commit_queue(k->rk, l, k->commit_q, NULL, NULL);
         if (err) {
             if (!k->commit_failing)
-                sr_log(SR_LOG_WARN, "Kafka (%s): committing offsets to group %s failed: %s; "
+                sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): committing offsets to group %s failed: %s; "
                                     "retrying with the next batch",
                        sr_source_name(&k->base), k->group, rd_kafka_err2str(err));
             k->commit_failing = true;
@@ -1006,7 +1007,7 @@ static int redis_load(kafka_src *k, const int *idx, int n, int64_t *offs, int ti
             long part = f->str ? strtol(f->str, &end, 10) : -1;
             long long off = v->str ? strtoll(v->str, NULL, 10) : -1;
             if (!f->str || *end || end == f->str || part < 0 || off < 0) {
-                sr_log(SR_LOG_WARN, "Kafka (%s): ignoring Redis %s field %s = %s: not a partition and offset",
+                sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): ignoring Redis %s field %s = %s: not a partition and offset",
                        sr_source_name(&k->base), topic, f->str ? f->str : "?", v->str ? v->str : "?");
                 continue;
             }
@@ -1159,7 +1160,7 @@ static int kafka_start(sr_source *src, char *errstr, size_t errlen) {
     }
     for (int r = 0; r < k->nrestored; r++)
         if (find_part(k, k->restored[r].topic, k->restored[r].partition, NULL) < 0)
-            sr_log(SR_LOG_WARN, "Kafka (%s): the checkpoint has a position for %s/%d, which is no "
+            sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): the checkpoint has a position for %s/%d, which is no "
                                 "longer read", sr_source_name(&k->base), k->restored[r].topic,
                    (int)k->restored[r].partition);
     for (int a = 0; a < k->nassign; a++) {
@@ -1351,7 +1352,7 @@ static int64_t read_ranges(kafka_src *k, krange *rg, int n, sr_arena *arena, sr_
     qsort_r(rd, (size_t)nrd, sizeof *rd, cmp_reading, rg);
     rd_kafka_resp_err_t err = rd_kafka_assign(k->rk, l);
     if (err) {
-        sr_log(SR_LOG_WARN, "Kafka (%s): cannot assign the batch's partitions: %s",
+        sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): cannot assign the batch's partitions: %s",
                sr_source_name(&k->base), rd_kafka_err2str(err));
         goto cut;
     }
@@ -1401,7 +1402,7 @@ static int64_t read_ranges(kafka_src *k, krange *rg, int n, sr_arena *arena, sr_
                 if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
                     m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
                     /* the range's records are gone, or not there yet */
-                    sr_log(SR_LOG_WARN, "Kafka %s/%d: offset %" PRId64 " is out of range; %s",
+                    sr_source_log(&k->base, SR_LOG_WARN, "Kafka %s/%d: offset %" PRId64 " is out of range; %s",
                            r->topic, (int)r->partition, x->pos,
                            replay ? "the rest of the replayed range is skipped"
                                   : "the partition's offsets are checked again next batch");
@@ -1534,6 +1535,8 @@ static void note_offsets(kafka_src *k, const oq *q, int n, int64_t *lo, int64_t 
         kpart *p = &k->parts[q[j].part];
         lo[q[j].part] = q[j].err ? -2 : q[j].lo;
         hi[q[j].part] = q[j].err ? -2 : q[j].hi;
+        if (!q[j].err)
+            p->end = q[j].hi;
         if (q[j].err && !p->down) {
             p->down = true;
             down[ndown++] = q[j].part;
@@ -1546,7 +1549,7 @@ static void note_offsets(kafka_src *k, const oq *q, int n, int64_t *lo, int64_t 
     char names[512];
     if (ndown) {
         names_of(k, down, ndown, names, sizeof names);
-        sr_log(SR_LOG_WARN, "Kafka (%s): cannot get the latest offsets of %s (%s); nothing is read "
+        sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): cannot get the latest offsets of %s (%s); nothing is read "
                             "from %s until it answers (asked again every batch)",
                sr_source_name(&k->base), names, rd_kafka_err2str(why), ndown == 1 ? "it" : "them");
     }
@@ -1555,6 +1558,10 @@ static void note_offsets(kafka_src *k, const oq *q, int n, int64_t *lo, int64_t 
         sr_log(SR_LOG_INFO, "Kafka (%s): %s answer%s again", sr_source_name(&k->base), names,
                nup == 1 ? "s" : "");
     }
+    bool any_down = false;
+    for (int i = 0; i < k->nparts && !any_down; i++)
+        any_down = k->parts[i].down;
+    sr_source_set_active(&k->base, !any_down);
     free(down);
     free(up);
 }
@@ -1583,7 +1590,7 @@ static int plan_ranges(kafka_src *k, const int64_t *lo, const int64_t *hi, krang
         if (lo[i] >= 0) {
             p->check_low = false;
             if (p->next < lo[i]) {
-                sr_log(SR_LOG_WARN, "Kafka %s/%d: offsets [%" PRId64 ", %" PRId64 ") are gone "
+                sr_source_log(&k->base, SR_LOG_WARN, "Kafka %s/%d: offsets [%" PRId64 ", %" PRId64 ") are gone "
                                     "(retention); going on from %" PRId64,
                        p->topic, (int)p->partition, p->next, lo[i], lo[i]);
                 p->next = lo[i];
@@ -1591,7 +1598,7 @@ static int plan_ranges(kafka_src *k, const int64_t *lo, const int64_t *hi, krang
         }
         if (p->next > hi[i]) {
             if (!p->beyond)
-                sr_log(SR_LOG_WARN, "Kafka %s/%d: the position %" PRId64 " is past the partition's end "
+                sr_source_log(&k->base, SR_LOG_WARN, "Kafka %s/%d: the position %" PRId64 " is past the partition's end "
                                     "(%" PRId64 "); waiting for records there", p->topic, (int)p->partition,
                        p->next, hi[i]);
             p->beyond = true;
@@ -1674,7 +1681,7 @@ static void kafka_replay(sr_source *src, sr_dec *receipt, sr_arena *arena, sr_li
         rg[nr - 1].topic = k->parts[i].topic; /* stable: the name's memory never moves */
     }
     if (receipt->bad || nr < n)
-        sr_log(SR_LOG_ERROR, "Kafka (%s): a replayed batch's receipt is damaged; reading %d of its "
+        sr_source_log(&k->base, SR_LOG_ERROR, "Kafka (%s): a replayed batch's receipt is damaged; reading %d of its "
                              "ranges", sr_source_name(&k->base), nr);
     /* data gone since (retention) is skipped */
     oq *q = sr_xcalloc((size_t)(nr ? nr : 1), sizeof *q);
@@ -1693,7 +1700,7 @@ static void kafka_replay(sr_source *src, sr_dec *receipt, sr_arena *arena, sr_li
                 q[j].lo <= rg[r].from)
                 continue;
             int64_t to = q[j].lo < rg[r].until ? q[j].lo : rg[r].until;
-            sr_log(SR_LOG_WARN, "Kafka %s/%d: offsets [%" PRId64 ", %" PRId64 ") of a replayed batch are "
+            sr_source_log(&k->base, SR_LOG_WARN, "Kafka %s/%d: offsets [%" PRId64 ", %" PRId64 ") of a replayed batch are "
                                 "gone (retention); skipped", p->topic, (int)p->partition, rg[r].from, to);
             rg[r].from = to;
         }
@@ -1808,7 +1815,7 @@ static void kafka_close(kafka_src *k) {
     if (wanted)
         group_save(k, NULL, 0, STOP_WAIT_MS);
     if (k->commit_inflight || k->commit_failing)
-        sr_log(SR_LOG_WARN, "Kafka (%s): the last offsets may not be committed to group %s; the "
+        sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): the last offsets may not be committed to group %s; the "
                             "next run may read the last batch again", sr_source_name(&k->base), k->group);
     k->closed = true;
     rd_kafka_resp_err_t err = rd_kafka_consumer_close(k->rk);
@@ -1852,10 +1859,25 @@ static void kafka_free(sr_source *src) {
     free(k);
 }
 
+static int kafka_lags(sr_source *src, sr_partition_lag *out, int max) {
+    kafka_src *k = (kafka_src *)src;
+    int n = 0;
+    for (int i = 0; i < k->nparts; i++) {
+        const kpart *p = &k->parts[i];
+        if (p->end < 0 || p->next < 0)
+            continue;
+        if (n < max)
+            out[n] = (sr_partition_lag){ p->topic, p->partition, p->end > p->next ? p->end - p->next : 0 };
+        n++;
+    }
+    return n;
+}
+
 static const sr_source_ops kafka_ops = {
     .start = kafka_start, .take = kafka_take, .stop = kafka_stop, .free = kafka_free,
     .replay = kafka_replay, .save = kafka_save, .restore = kafka_restore,
     .batch_done = kafka_batch_done,
+    .lags = kafka_lags,
 };
 
 /* ===================================================================== */
@@ -1903,7 +1925,7 @@ void sr_kafka_commit(sr_batch *b, int i, sr_seq ranges) {
         return;
     if (!k->group) {
         if (!k->warned_commit_no_group)
-            sr_log(SR_LOG_WARN, "Kafka (%s): commitAsync needs a group.id in kafkaParams; ignored",
+            sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): commitAsync needs a group.id in kafkaParams; ignored",
                    sr_source_name(&k->base));
         k->warned_commit_no_group = true;
         return;
@@ -1914,7 +1936,7 @@ void sr_kafka_commit(sr_batch *b, int i, sr_seq ranges) {
         snprintf(topic, sizeof topic, "%.*s", (int)o->topic.len, o->topic.ptr ? o->topic.ptr : "");
         int j = find_part(k, topic, (int32_t)o->partition, NULL);
         if (j < 0) {
-            sr_log(SR_LOG_WARN, "Kafka (%s): commitAsync of %s/%d, which this stream does not read; "
+            sr_source_log(&k->base, SR_LOG_WARN, "Kafka (%s): commitAsync of %s/%d, which this stream does not read; "
                                 "ignored", sr_source_name(&k->base), topic, (int)o->partition);
             continue;
         }

@@ -152,8 +152,9 @@ static void err_text(int err, char *out, size_t n) {
 
 /* One WARN per outage. */
 static void outage(sock_src *s, const char *what) {
+    sr_source_set_active(&s->base, false);
     if (!s->outage)
-        sr_log(SR_LOG_WARN, "%s: %s", s->base.name, what);
+        sr_source_log(&s->base, SR_LOG_WARN, "%s: %s", s->base.name, what);
     else
         sr_log(SR_LOG_DEBUG, "%s: %s", s->base.name, what);
     s->outage = true;
@@ -235,6 +236,7 @@ static void try_connect(sock_src *s) {
                s->connected_once ? "reconnected" : "connected");
         s->connected_once = true;
         s->outage = false;
+        sr_source_set_active(&s->base, true);
         return;
     }
     if (stopping(s) || err == 0)
@@ -275,7 +277,7 @@ static int log_lines(sock_src *s, size_t n) {
         if (!s->wal_failing) {
             char why[128];
             err_text(errno, why, sizeof why);
-            sr_log(SR_LOG_ERROR, "%s: cannot write the write-ahead log in %s: %s; not reading until it "
+            sr_source_log(&s->base, SR_LOG_ERROR, "%s: cannot write the write-ahead log in %s: %s; not reading until it "
                                  "can be written (retrying every second)",
                    s->base.name, s->wal_dir, why);
         }
@@ -471,7 +473,7 @@ static int wal_start(sock_src *s, char *errstr, size_t errlen) {
     if (!s->restored) {
         s->consumed = first;
     } else if (s->consumed > end) {
-        sr_log(SR_LOG_WARN, "%s: the write-ahead log in %s ends at byte %" PRIu64 ", before the "
+        sr_source_log(&s->base, SR_LOG_WARN, "%s: the write-ahead log in %s ends at byte %" PRIu64 ", before the "
                             "checkpointed position %" PRIu64 ": it lost data; going on after the position",
                s->base.name, s->wal_dir, end, s->consumed);
         sr_wal_skip_to(s->wal, s->consumed);
@@ -497,11 +499,11 @@ static void read_range(sock_src *s, uint64_t from, uint64_t to, sr_arena *arena,
     if (got < 0) {
         char why[128];
         err_text(errno, why, sizeof why);
-        sr_log(SR_LOG_ERROR, "%s: cannot read the write-ahead log in %s: %s; %" PRIu64 " bytes of input lost",
+        sr_source_log(&s->base, SR_LOG_ERROR, "%s: cannot read the write-ahead log in %s: %s; %" PRIu64 " bytes of input lost",
                s->base.name, s->wal_dir, why, to - from);
         got = 0;
     } else if ((uint64_t)got < to - from) {
-        sr_log(SR_LOG_WARN, "%s: %" PRIu64 " of the %" PRIu64 " bytes at %" PRIu64 " are gone from the "
+        sr_source_log(&s->base, SR_LOG_WARN, "%s: %" PRIu64 " of the %" PRIu64 " bytes at %" PRIu64 " are gone from the "
                             "write-ahead log in %s; skipped",
                s->base.name, to - from - (uint64_t)got, to - from, from, s->wal_dir);
     }
@@ -593,12 +595,12 @@ static void sock_replay(sr_source *src, sr_dec *receipt, sr_arena *arena, sr_lin
     sock_src *s = (sock_src *)src;
     uint64_t from = sr_dec_u64(receipt), to = sr_dec_u64(receipt);
     if (receipt->bad || to < from) {
-        sr_log(SR_LOG_WARN, "%s: a replayed batch's receipt is damaged; its input is skipped", s->base.name);
+        sr_source_log(&s->base, SR_LOG_WARN, "%s: a replayed batch's receipt is damaged; its input is skipped", s->base.name);
         return;
     }
     if (!s->wal) {
         if (!s->warned_no_wal)
-            sr_log(SR_LOG_WARN, "%s: replayed batches read the write-ahead log, which is off now "
+            sr_source_log(&s->base, SR_LOG_WARN, "%s: replayed batches read the write-ahead log, which is off now "
                                 "(spark.streaming.receiver.writeAheadLog.enable); their input is skipped",
                    s->base.name);
         s->warned_no_wal = true;
@@ -645,7 +647,7 @@ static int sock_restore(sr_source *src, sr_dec *in, char *errstr, size_t errlen)
         return -1;
     }
     if (!s->wal_dir) {
-        sr_log(SR_LOG_WARN, "%s: the checkpoint has a write-ahead log position, but the log is off now "
+        sr_source_log(&s->base, SR_LOG_WARN, "%s: the checkpoint has a write-ahead log position, but the log is off now "
                             "(spark.streaming.receiver.writeAheadLog.enable): lines received before the "
                             "restart and not yet processed are not delivered",
                s->base.name);
@@ -675,7 +677,7 @@ static void sock_stop(sr_source *src, bool drain) {
             int64_t lines = sr_lines_count(s->rbuf + s->rpos, s->rdone - s->rpos);
             if (s->wal) {
                 if (log_lines(s, s->rdone - s->rpos) != 0)
-                    sr_log(SR_LOG_ERROR, "%s: %" PRId64 " lines received are lost", s->base.name, lines);
+                    sr_source_log(&s->base, SR_LOG_ERROR, "%s: %" PRId64 " lines received are lost", s->base.name, lines);
             } else {
                 pthread_mutex_lock(&s->lock);
                 append_locked(s, s->rdone - s->rpos, lines);

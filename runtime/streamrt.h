@@ -643,6 +643,9 @@ typedef struct sr_state_op {
     /* Replace the state by one saved after batch `index` (after prepare).
      * 0, or -1 if the data does not decode (the state is then empty). */
     int (*load)(sr_dec *in, int64_t index);
+    /* The keys it holds (windows: the entries of the batches kept), for
+     * monitoring. */
+    int64_t (*keys)(void);
 } sr_state_op;
 
 typedef struct sr_program {
@@ -665,6 +668,7 @@ typedef struct sr_program {
     bool stateful;                  /* has stateful operators (warn without checkpoint) */
     const sr_state_op *state_ops;   /* in program order */
     int nstate_ops;
+    int noutputs;                   /* output operations (monitoring) */
     /* Called once after options are parsed and before the first batch. */
     int (*init)(sr_runtime *rt, char *errstr, size_t errlen);
     /* Run one batch: every output operation in program order. */
