@@ -635,17 +635,22 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
         sr_log(SR_LOG_INFO, "Batch %" PRId64 " ms: %" PRId64 " records%s, processing %.3f ms, delay %" PRId64 " ms",
                due_ms, m->records, extra, (double)m->processing_us / 1000.0, delay_us / 1000);
     }
-    if (m->processing_us > rt->prog->batch_ms * 1000) {
+    if (m->processing_us > rt->prog->batch_ms * 1000) { /* once per episode of slow batches */
         if (++rt->slow_streak >= SLOW_STREAK && !rt->warned_slow) {
             rt->warned_slow = true;
             sr_log(SR_LOG_WARN,
                    "batches are piling up: the last %d took longer than the %" PRId64 " ms interval "
-                   "(last %.1f ms); use a longer batch interval, more workers (--master local[N]) or "
-                   "limit the input (spark.streaming.receiver.maxRate, backpressure)",
+                   "(last %.1f ms); process less per batch with a smaller batch interval, add worker "
+                   "threads (--master local[N]), or limit the input with backpressure "
+                   "(spark.streaming.backpressure.enabled=true, spark.streaming.receiver.maxRate, "
+                   "spark.streaming.kafka.maxRatePerPartition)",
                    rt->slow_streak, rt->prog->batch_ms, (double)m->processing_us / 1000.0);
         }
     } else {
+        if (rt->warned_slow)
+            sr_log(SR_LOG_INFO, "batches keep up with the %" PRId64 " ms interval again", rt->prog->batch_ms);
         rt->slow_streak = 0;
+        rt->warned_slow = false;
     }
     if (rt->ckdir && index % rt->ckpt_every == 0)
         sr_recovery_checkpoint(rt);
