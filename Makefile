@@ -8,7 +8,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS_ALL := -Igrammar -Icompiler -Iruntime -Ibuild -D_GNU_SOURCE
-LDLIBS  := -lrdkafka -lhiredis -lpthread -lm
+LDLIBS  := -lrdkafka -lhiredis -lmicrohttpd -lpthread -lm
 B       := build
 
 ifdef SANITIZE
@@ -63,6 +63,21 @@ $(B)/streamc: $(FRONT_OBJ) $(B)/compiler/main.o
 $(B)/libstreamrt.a: $(RUNTIME_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The monitoring page, embedded in the runtime as a C string (awk: no xxd
+# needed). ui.o looks in $(B) first, so another build directory
+# (B=build/asan) never takes build/'s copy.
+$(B)/ui_page.h: runtime/ui_page.html
+	@mkdir -p $(B)
+	@echo "  GEN     $@"
+	$(Q)LC_ALL=C awk 'BEGIN { print "/* Generated from runtime/ui_page.html -- DO NOT EDIT */"; \
+	    print "static const char ui_page[] =" } \
+	  { s = ""; for (i = 1; i <= length($$0); i++) { c = substr($$0, i, 1); \
+	      if (c == "\\" || c == "\"" || c == "?") s = s "\\"; s = s c } \
+	    print "    \"" s "\\n\"" } \
+	  END { print "    \"\";" }' $< > $@.tmp && mv $@.tmp $@
+$(B)/runtime/ui.o: $(B)/ui_page.h
+$(B)/runtime/ui.o: CPPFLAGS_ALL := -I$(B) $(CPPFLAGS_ALL)
 
 # Developer tool: a Kafka mock cluster on loopback for tests, demo, benchmarks.
 $(B)/kafka-mock: $(B)/tools/kafka_mock.o

@@ -27,6 +27,7 @@ struct sr_metrics {
     sr_metrics_snapshot s;      /* completed: a ring of SR_METRICS_KEEP, `ring_at` the oldest */
     int ring_at;
     sr_batch_info running;      /* valid while has_running */
+    int64_t running_delay_us;   /* its scheduling delay, exactly */
     bool has_running;
     uint64_t errors_before;     /* sr_log_last_error's count when the batch began */
 };
@@ -193,7 +194,7 @@ void sr_metrics_refresh(sr_metrics *m, sr_runtime *rt) {
     free(keys);
 }
 
-void sr_metrics_batch_begin(sr_metrics *m, int64_t time_ms, int64_t index, bool replayed, int64_t sched_delay_ms) {
+void sr_metrics_batch_begin(sr_metrics *m, int64_t time_ms, int64_t index, bool replayed, int64_t sched_delay_us) {
     pthread_mutex_lock(&m->lock);
     batch_clear(&m->running);
     m->running = (sr_batch_info){
@@ -202,17 +203,18 @@ void sr_metrics_batch_begin(sr_metrics *m, int64_t time_ms, int64_t index, bool 
         .status = SR_BATCH_PROCESSING,
         .replayed = replayed,
         .start_ms = sr_now_ms(),
-        .sched_delay_ms = sched_delay_ms,
+        .sched_delay_ms = sched_delay_us / 1000,
         .processing_ms = -1,
         .total_delay_ms = -1,
         .noutputs = 0,
     };
     m->has_running = true;
+    m->running_delay_us = sched_delay_us;
     pthread_mutex_unlock(&m->lock);
     m->errors_before = sr_log_last_error(NULL, 0);
 }
 
-void sr_metrics_batch_end(sr_metrics *m, sr_runtime *rt, int64_t processing_ms, int64_t dropped,
+void sr_metrics_batch_end(sr_metrics *m, sr_runtime *rt, int64_t processing_us, int64_t dropped,
                           const char *failure) {
     /* what the batch took, built outside the lock */
     sr_batch_info done = { 0 };
@@ -250,8 +252,8 @@ void sr_metrics_batch_end(sr_metrics *m, sr_runtime *rt, int64_t processing_ms, 
     done.replayed = r->replayed;
     done.start_ms = r->start_ms;
     done.sched_delay_ms = r->sched_delay_ms;
-    done.processing_ms = processing_ms;
-    done.total_delay_ms = r->sched_delay_ms + processing_ms;
+    done.processing_ms = processing_us / 1000;
+    done.total_delay_ms = (m->running_delay_us + processing_us) / 1000;
     done.noutputs = rt->prog->noutputs;
     done.dropped = dropped;
     done.status = failure ? SR_BATCH_FAILED : SR_BATCH_COMPLETED;
@@ -274,9 +276,9 @@ void sr_metrics_batch_end(sr_metrics *m, sr_runtime *rt, int64_t processing_ms, 
         s->batches_failed++;
     } else {
         s->batches_done++;
-        observe(&s->processing, (double)processing_ms / 1000.0);
-        observe(&s->scheduling, (double)done.sched_delay_ms / 1000.0);
-        observe(&s->total, (double)done.total_delay_ms / 1000.0);
+        observe(&s->processing, (double)processing_us / 1e6);
+        observe(&s->scheduling, (double)m->running_delay_us / 1e6);
+        observe(&s->total, (double)(m->running_delay_us + processing_us) / 1e6);
     }
     s->records += done.records;
     s->dropped += dropped;

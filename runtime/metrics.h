@@ -136,12 +136,13 @@ struct sr_runtime;
  * operators are taken from rt (sources opened). */
 sr_metrics *sr_metrics_new(struct sr_runtime *rt);
 void sr_metrics_free(sr_metrics *m);
-/* A batch starts processing (its input not taken yet). */
-void sr_metrics_batch_begin(sr_metrics *m, int64_t time_ms, int64_t index, bool replayed, int64_t sched_delay_ms);
+/* A batch starts processing (its input not taken yet), sched_delay_us
+ * after its time. */
+void sr_metrics_batch_begin(sr_metrics *m, int64_t time_ms, int64_t index, bool replayed, int64_t sched_delay_us);
 /* The running batch ended: its input per source (rt->sources' lines), Kafka
  * ranges, processing time, bad records; failure NULL when it completed.
  * Also refreshes the sources' status and the state key counts. */
-void sr_metrics_batch_end(sr_metrics *m, struct sr_runtime *rt, int64_t processing_ms, int64_t dropped,
+void sr_metrics_batch_end(sr_metrics *m, struct sr_runtime *rt, int64_t processing_us, int64_t dropped,
                           const char *failure);
 /* The sources' status and the state key counts, now (at start). */
 void sr_metrics_refresh(sr_metrics *m, struct sr_runtime *rt);

@@ -226,6 +226,9 @@ struct sr_runtime {
      * output operation (sink_redis.c). Broadcast values read from Redis
      * or files (broadcast.c). */
     const char *redis_override;  /* --redis URL: every Redis address of the program */
+    int ui_port;                 /* --ui-port / spark.ui.port; 0 = off (sched.c: unset) */
+    const char *ui_bind;         /* --ui-bind; NULL = 127.0.0.1 */
+    struct sr_ui *ui;            /* the monitoring server, NULL = none */
     struct sr_redis *redis[SR_MAX_REDIS];
     int nredis;
     struct sr_redis_sink *redis_sinks[SR_MAX_SINKS];

@@ -42,6 +42,7 @@
 #include "rate.h"
 #include "redis.h"
 #include "runtime.h"
+#include "ui.h"
 
 /* Source lines per partition before another partition is worth it. */
 #define LINES_PER_PART 1024
@@ -79,6 +80,8 @@ static struct timespec ms_to_ts(int64_t ms) {
 /* ===================================================================== */
 /* Signals                                                                */
 /* ===================================================================== */
+
+#define UI_PORT_UNSET (-2) /* rt->ui_port: neither --ui-port nor spark.ui.port */
 
 static volatile sig_atomic_t stop_signal; /* first SIGINT/SIGTERM, 0 = none */
 
@@ -230,6 +233,9 @@ static void usage(FILE *f, const char *argv0, const sr_program *prog) {
             "                              default: now; batches due in the past run at once)\n"
             "  --batches N                 stop cleanly after batch N (counted from the first run\n"
             "                              of the checkpoint directory, if any)\n"
+            "  --ui-port N                 the monitoring UI's port (default 4040, the next free one\n"
+            "                              if taken; with --clock manual: off); 0 = no UI\n"
+            "  --ui-bind ADDR              the UI's address (default 127.0.0.1: this machine only)\n"
             "  --redis URL                 use this Redis (redis://host:port/db) for every Redis\n"
             "                              address of the program (offsets, sinks, broadcasts)\n"
             "  --supervise                 restart the program when it dies abnormally (with back-off);\n"
@@ -262,7 +268,8 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
             return 0;
         }
         static const char *const with_value[] = { "--master", "--checkpoint", "--conf", "--clock",
-                                                  "--start-time", "--batches", "--on-mismatch", "--redis" };
+                                                  "--start-time", "--batches", "--on-mismatch", "--redis",
+                                                  "--ui-port", "--ui-bind" };
         const char *name = NULL, *val = NULL;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
             size_t n = strlen(with_value[k]);
@@ -314,6 +321,19 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
                 return 64;
             }
             rt->redis_override = val;
+        } else if (strcmp(name, "--ui-port") == 0) {
+            int64_t port;
+            if (!parse_i64(val, &port) || port < 0 || port > 65535) {
+                fprintf(stderr, "%s: --ui-port expects a port from 0 (no UI) to 65535, got '%s'\n", argv0, val);
+                return 64;
+            }
+            rt->ui_port = (int)port;
+        } else if (strcmp(name, "--ui-bind") == 0) {
+            if (!*val) {
+                fprintf(stderr, "%s: --ui-bind needs an address\n", argv0);
+                return 64;
+            }
+            rt->ui_bind = val;
         } else if (strcmp(name, "--on-mismatch") == 0) {
             if (strcmp(val, "fail") != 0 && strcmp(val, "reset-state") != 0) {
                 fprintf(stderr, "%s: --on-mismatch must be 'fail' or 'reset-state', got '%s'\n", argv0, val);
@@ -333,6 +353,18 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
         return 64;
     }
     rt->manual_clock = clock && strcmp(clock, "manual") == 0;
+    if (rt->ui_port == UI_PORT_UNSET) { /* spark.ui.port, spark.ui.enabled */
+        const char *port = sr_conf_get(rt, "spark.ui.port"), *on = sr_conf_get(rt, "spark.ui.enabled");
+        int64_t p;
+        if (port && (!parse_i64(port, &p) || p < 0 || p > 65535)) {
+            fprintf(stderr, "%s: spark.ui.port expects a port from 0 (no UI) to 65535, got '%s'\n", argv0, port);
+            return 64;
+        }
+        if (on && strcasecmp(on, "false") == 0)
+            rt->ui_port = 0;
+        else if (port)
+            rt->ui_port = (int)p;
+    }
     rt->start_ms = -1;
     if (start && (!parse_i64(start, &rt->start_ms) || rt->start_ms < 0)) {
         fprintf(stderr, "%s: --start-time expects milliseconds >= 0, got '%s'\n", argv0, start);
@@ -565,10 +597,10 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
     rt->batch_bytes = 0;
 
     if (rt->metrics)
-        sr_metrics_batch_begin(rt->metrics, due_ms, index, replay != NULL, delay_us / 1000);
+        sr_metrics_batch_begin(rt->metrics, due_ms, index, replay != NULL, delay_us);
     if (take_sources(rt, &b, replay) != 0) {
         if (rt->metrics)
-            sr_metrics_batch_end(rt->metrics, rt, (sr_mono_us() - t0) / 1000, 0, "the journal could not be written");
+            sr_metrics_batch_end(rt->metrics, rt, sr_mono_us() - t0, 0, "the journal could not be written");
         sr_arena_reset(&rt->driver_arena);
         rt->driver.batch = NULL;
         rt->batch = NULL;
@@ -577,7 +609,7 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
     rt->prog->run_batch(&b);
     if (rt->batch_failed) { /* an output could not finish: nothing of the batch counts */
         if (rt->metrics)
-            sr_metrics_batch_end(rt->metrics, rt, (sr_mono_us() - t0) / 1000, 0, "");
+            sr_metrics_batch_end(rt->metrics, rt, sr_mono_us() - t0, 0, "");
         fflush(stdout);
         sr_pool_end_batch(rt->pool);
         sr_arena_reset(&rt->driver_arena);
@@ -594,7 +626,7 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
     /* Redis sinks and offsets: applied, or the run stops (redis.h) */
     if (rt->nredis && sr_redis_commit_batch(rt, due_ms, replay != NULL) != 0) {
         if (rt->metrics)
-            sr_metrics_batch_end(rt->metrics, rt, (sr_mono_us() - t0) / 1000, 0, "");
+            sr_metrics_batch_end(rt->metrics, rt, sr_mono_us() - t0, 0, "");
         sr_pool_end_batch(rt->pool);
         sr_arena_reset(&rt->driver_arena);
         rt->driver.batch = NULL;
@@ -624,7 +656,7 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
     rt->last_time_ms = due_ms;
     rt->last_index = index;
     if (rt->metrics)
-        sr_metrics_batch_end(rt->metrics, rt, m->processing_us / 1000, dropped, NULL);
+        sr_metrics_batch_end(rt->metrics, rt, m->processing_us, dropped, NULL);
 
     if (sr_log_enabled(SR_LOG_INFO)) {
         char extra[64] = "";
@@ -723,6 +755,8 @@ static uint64_t new_lineage(void) {
 }
 
 static void cleanup(sr_runtime *rt) {
+    sr_ui_stop(rt->ui); /* first: it reads the metrics */
+    rt->ui = NULL;
     sr_metrics_free(rt->metrics);
     rt->metrics = NULL;
     sr_kafka_sinks_free(rt);
@@ -740,6 +774,22 @@ static void cleanup(sr_runtime *rt) {
     sr_rt_current = NULL;
     stop_signal = 0; /* the run is over: nothing is stopping any more */
     free(rt);
+}
+
+/* The monitoring UI (ui.h), unless it is off: --ui-port, spark.ui.port,
+ * spark.ui.enabled; by default on port 4040 (or the next free one) with
+ * the real clock, off with the manual clock (a replay or test ends in
+ * moments). A UI that cannot start is reported; the run goes on. */
+static void start_ui(sr_runtime *rt) {
+    sr_ui_opts o = SR_UI_OPTS_DEFAULT;
+    o.port = rt->ui_port != UI_PORT_UNSET ? rt->ui_port : rt->manual_clock ? 0 : SR_UI_PORT;
+    o.bind = rt->ui_bind;
+    double retries = conf_number(rt, "spark.port.maxRetries", SR_UI_RETRIES);
+    o.retries = retries >= 0 && retries <= 1000 ? (int)retries : SR_UI_RETRIES;
+    char err[256] = "";
+    rt->ui = sr_ui_start(&o, rt->metrics, err, sizeof err);
+    if (!rt->ui && err[0])
+        sr_log(SR_LOG_WARN, "the monitoring UI could not start: %s; the program runs without it", err);
 }
 
 /* Workers, the program's init, the sources. 0, or the exit status after
@@ -775,6 +825,7 @@ static int start_run(sr_runtime *rt) {
         }
     }
     rt->metrics = sr_metrics_new(rt);
+    start_ui(rt);
     if (start_sources(rt) != 0)
         return 1;
     sr_metrics_refresh(rt->metrics, rt);
@@ -792,6 +843,7 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
     nsignals = 0;
     sr_arena_init(&rt->driver_arena);
     rt->lineage = new_lineage();
+    rt->ui_port = UI_PORT_UNSET;
     rt->driver.arena = &rt->driver_arena;
     rt->driver.worker = -1;
 

@@ -21,8 +21,8 @@ static sr_runtime *fake_run(bool manual_clock) {
 
 static void run_batches(sr_metrics *m, sr_runtime *rt, int64_t from, int64_t n) {
     for (int64_t i = from; i < from + n; i++) {
-        sr_metrics_batch_begin(m, i * 1000, i, false, 3);
-        sr_metrics_batch_end(m, rt, 20 + i % 10, i % 2, NULL);
+        sr_metrics_batch_begin(m, i * 1000, i, false, 3000);
+        sr_metrics_batch_end(m, rt, (20 + i % 10) * 1000, i % 2, NULL);
     }
 }
 
@@ -70,9 +70,9 @@ static void test_failure_and_running(void) {
     sr_runtime *rt = fake_run(false);
     sr_metrics *m = sr_metrics_new(rt);
     sr_metrics_batch_begin(m, 1000, 1, true, 0);
-    sr_metrics_batch_end(m, rt, 5, 0, "Redis at x rejected a write");
+    sr_metrics_batch_end(m, rt, 5000, 0, "Redis at x rejected a write");
     int64_t now = sr_now_ms();
-    sr_metrics_batch_begin(m, now - 3500, 2, false, 3500); /* 3 more batches are due behind it */
+    sr_metrics_batch_begin(m, now - 3500, 2, false, 3500 * 1000); /* 3 more batches are due behind it */
     sr_metrics_snapshot *s = sr_metrics_snapshot_take(m);
     CU_ASSERT_EQUAL(s->batches_failed, 1);
     CU_ASSERT_EQUAL(s->batches_done, 0);
@@ -85,7 +85,7 @@ static void test_failure_and_running(void) {
     CU_ASSERT_EQUAL(s->active[1].status, SR_BATCH_QUEUED);
     CU_ASSERT_EQUAL(s->active[3].time_ms, now - 3500 + 3000);
     /* the snapshot stays as it was while the store goes on */
-    sr_metrics_batch_end(m, rt, 7, 0, NULL);
+    sr_metrics_batch_end(m, rt, 7000, 0, NULL);
     run_batches(m, rt, 10, 5);
     CU_ASSERT_EQUAL(s->ncompleted, 1);
     CU_ASSERT_EQUAL(s->nactive, 4);
