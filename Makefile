@@ -65,7 +65,7 @@ $(B)/libstreamrt.a: $(RUNTIME_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # The monitoring page, embedded in the runtime as a C string (awk: no xxd
-# needed). ui.o looks in $(B) first, so another build directory
+# needed). ui_render.o looks in $(B) first, so another build directory
 # (B=build/asan) never takes build/'s copy.
 $(B)/ui_page.h: runtime/ui_page.html
 	@mkdir -p $(B)
@@ -76,8 +76,8 @@ $(B)/ui_page.h: runtime/ui_page.html
 	      if (c == "\\" || c == "\"" || c == "?") s = s "\\"; s = s c } \
 	    print "    \"" s "\\n\"" } \
 	  END { print "    \"\";" }' $< > $@.tmp && mv $@.tmp $@
-$(B)/runtime/ui.o: $(B)/ui_page.h
-$(B)/runtime/ui.o: CPPFLAGS_ALL := -I$(B) $(CPPFLAGS_ALL)
+$(B)/runtime/ui_render.o: $(B)/ui_page.h
+$(B)/runtime/ui_render.o: CPPFLAGS_ALL := -I$(B) $(CPPFLAGS_ALL)
 
 # Developer tool: a Kafka mock cluster on loopback for tests, demo, benchmarks.
 $(B)/kafka-mock: $(B)/tools/kafka_mock.o

@@ -14,6 +14,10 @@
  * waits on it. Each data request takes a snapshot (sr_metrics_snapshot_take)
  * and renders it without holding any lock. Connections are limited in
  * number, memory and time, so slow or hostile clients cannot starve the run.
+ *
+ * Implemented by ui.c (the server), ui_render.c (parsing, routing, the
+ * page), ui_api.c (JSON), ui_prom.c (Prometheus) and ui_text.c (escaping),
+ * which share the internal ui_impl.h.
  */
 #ifndef STREAMRT_UI_H
 #define STREAMRT_UI_H
