@@ -28,6 +28,9 @@ run bash tests/redis/offsets.sh
 run bash tests/redis/exactly_once.sh
 run bash tests/redis/outage.sh
 run bash tests/redis/broadcast.sh
+run bash tests/ui/api.sh
+run bash tests/ui/ports.sh
+run bash tests/ui/page.sh
 run bash tests/sanitize.sh
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
