@@ -140,7 +140,8 @@ void sr_metrics_free(sr_metrics *m);
  * after its time. */
 void sr_metrics_batch_begin(sr_metrics *m, int64_t time_ms, int64_t index, bool replayed, int64_t sched_delay_us);
 /* The running batch ended: its input per source (rt->sources' lines), Kafka
- * ranges, processing time, bad records; failure NULL when it completed.
+ * ranges, processing time, bad records. failure: NULL when it completed;
+ * else why it failed, "" meaning the last ERROR logged during the batch.
  * Also refreshes the sources' status and the state key counts. */
 void sr_metrics_batch_end(sr_metrics *m, struct sr_runtime *rt, int64_t processing_us, int64_t dropped,
                           const char *failure);
