@@ -2,6 +2,7 @@
 #   make            build build/streamc, build/libstreamrt.a and build/kafka-mock
 #   make check      install test dependencies if missing, build, run every test
 #   make demo       install dependencies if missing, compile a sample, run it on bundled input
+#   make install    PREFIX=/usr/local (default), DESTDIR for staging; make uninstall
 #   make V=1        show the commands
 
 CC      ?= cc
@@ -88,6 +89,29 @@ $(B)/unit_tests: $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a -lcunit $(LDLIBS)
 
+# ---- install: bin/streamc, lib/libstreamrt.a, include/streamc/streamrt.h,
+# lib/pkgconfig/streamc-runtime.pc, share/streamc/streamc.mk. The installed
+# streamc finds its runtime relative to itself, so the tree can be moved.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell sed -n 's/^\#define SR_VERSION "\(.*\)"/\1/p' runtime/streamrt.h)
+INSTALLED := bin/streamc lib/libstreamrt.a include/streamc/streamrt.h \
+             lib/pkgconfig/streamc-runtime.pc share/streamc/streamc.mk
+
+install: $(B)/streamc $(B)/libstreamrt.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/include/streamc $(DESTDIR)$(PREFIX)/share/streamc
+	install -m 755 $(B)/streamc $(DESTDIR)$(PREFIX)/bin/streamc
+	install -m 644 $(B)/libstreamrt.a $(DESTDIR)$(PREFIX)/lib/libstreamrt.a
+	install -m 644 runtime/streamrt.h $(DESTDIR)$(PREFIX)/include/streamc/streamrt.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' packaging/streamc-runtime.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/streamc-runtime.pc
+	install -m 644 packaging/streamc.mk $(DESTDIR)$(PREFIX)/share/streamc/streamc.mk
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	-rmdir $(DESTDIR)$(PREFIX)/include/streamc $(DESTDIR)$(PREFIX)/share/streamc 2>/dev/null
+
 deps:
 	@bash tests/install-deps.sh
 
@@ -103,5 +127,5 @@ demo: deps
 clean:
 	rm -rf $(B)
 
-.PHONY: all check deps demo clean
+.PHONY: all check deps demo clean install uninstall
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
