@@ -90,23 +90,26 @@ $(B)/unit_tests: $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a -lcunit $(LDLIBS)
 
 # ---- install: bin/streamc, lib/libstreamrt.a, include/streamc/streamrt.h,
-# lib/pkgconfig/streamc-runtime.pc, share/streamc/streamc.mk. The installed
+# lib/pkgconfig/streamc-runtime.pc, share/streamc/streamc.mk,
+# share/man/man1/streamc.1. The installed
 # streamc finds its runtime relative to itself, so the tree can be moved.
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell sed -n 's/^\#define SR_VERSION "\(.*\)"/\1/p' runtime/streamrt.h)
 INSTALLED := bin/streamc lib/libstreamrt.a include/streamc/streamrt.h \
-             lib/pkgconfig/streamc-runtime.pc share/streamc/streamc.mk
+             lib/pkgconfig/streamc-runtime.pc share/streamc/streamc.mk share/man/man1/streamc.1
 
 install: $(B)/streamc $(B)/libstreamrt.a
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	    $(DESTDIR)$(PREFIX)/include/streamc $(DESTDIR)$(PREFIX)/share/streamc
+	    $(DESTDIR)$(PREFIX)/include/streamc $(DESTDIR)$(PREFIX)/share/streamc \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(B)/streamc $(DESTDIR)$(PREFIX)/bin/streamc
 	install -m 644 $(B)/libstreamrt.a $(DESTDIR)$(PREFIX)/lib/libstreamrt.a
 	install -m 644 runtime/streamrt.h $(DESTDIR)$(PREFIX)/include/streamc/streamrt.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' packaging/streamc-runtime.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/streamc-runtime.pc
 	install -m 644 packaging/streamc.mk $(DESTDIR)$(PREFIX)/share/streamc/streamc.mk
+	install -m 644 packaging/streamc.1 $(DESTDIR)$(PREFIX)/share/man/man1/streamc.1
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))

@@ -3,7 +3,8 @@
 #
 #   install     `make install DESTDIR=... PREFIX=/opt/streamc` puts bin/streamc,
 #               lib/libstreamrt.a, include/streamc/streamrt.h,
-#               lib/pkgconfig/streamc-runtime.pc and share/streamc/streamc.mk
+#               lib/pkgconfig/streamc-runtime.pc, share/streamc/streamc.mk and
+#               share/man/man1/streamc.1
 #   moved       the installed tree, moved elsewhere, still compiles (the
 #               compiler finds its runtime relative to itself)
 #   make        an out-of-tree project with plain Make, including
@@ -32,7 +33,7 @@ if ! make -C "$root" --no-print-directory install DESTDIR="$stage" PREFIX="$pref
     exit 1
 fi
 files=(bin/streamc lib/libstreamrt.a include/streamc/streamrt.h lib/pkgconfig/streamc-runtime.pc
-       share/streamc/streamc.mk)
+       share/streamc/streamc.mk share/man/man1/streamc.1)
 missing=
 for f in "${files[@]}"; do [ -f "$stage$prefix/$f" ] || missing="$missing $f"; done
 if [ -z "$missing" ] && [ -x "$stage$prefix/bin/streamc" ] &&
