@@ -17,6 +17,7 @@ run bash tests/e2e/fusion.sh
 run bash tests/e2e/signals.sh
 run bash tests/e2e/broadcast_file.sh
 run bash tests/samples/run.sh
+run bash tests/goldens/run.sh
 run bash tests/install/make.sh
 run bash tests/install/man.sh
 run bash tests/recovery/supervise.sh
