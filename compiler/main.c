@@ -122,9 +122,39 @@ static bool exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
+/* pkg-config's value of `var` for streamc-runtime (malloc'd), or NULL. */
+static char *pkg_config_var(const char *var) {
+    char cmd[128], line[PATH_MAX];
+    snprintf(cmd, sizeof cmd, "pkg-config --variable=%s streamc-runtime 2>/dev/null", var);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return NULL;
+    char *got = fgets(line, sizeof line, p) ? line : NULL;
+    int status = pclose(p);
+    if (!got || status != 0)
+        return NULL;
+    line[strcspn(line, "\n")] = '\0';
+    return line[0] ? xstrdup(line) : NULL;
+}
+
+/* The runtime as pkg-config knows it (an install elsewhere). */
+static bool runtime_from_pkg_config(char **incdir, char **lib) {
+    char *inc = pkg_config_var("includedir"), *libdir = pkg_config_var("libdir");
+    char *h = inc ? xasprintf("%s/streamrt.h", inc) : NULL, *a = libdir ? xasprintf("%s/libstreamrt.a", libdir) : NULL;
+    bool found = h && a && exists(h) && exists(a);
+    if (found) {
+        *incdir = inc;
+        *lib = a;
+        inc = a = NULL;
+    }
+    free(inc), free(libdir), free(h), free(a);
+    return found;
+}
+
 /* Where streamrt.h and libstreamrt.a are: $STREAMC_RUNTIME (a directory
- * holding both), next to this executable in the build tree, or the
- * install layout bin/../include/streamc and bin/../lib. */
+ * holding both), next to this executable in the build tree, the install
+ * layout bin/../include/streamc and bin/../lib, or where pkg-config's
+ * streamc-runtime says. */
 static bool find_runtime(char **incdir, char **lib) {
     const char *env = getenv("STREAMC_RUNTIME");
     if (env && *env) {
@@ -135,7 +165,7 @@ static bool find_runtime(char **incdir, char **lib) {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)
-        return false;
+        return runtime_from_pkg_config(incdir, lib);
     self[n] = '\0';
     char *dir = dirname(self);
     char *candidates[][2] = {
@@ -154,7 +184,7 @@ static bool find_runtime(char **incdir, char **lib) {
         free(candidates[i][0]);
         free(candidates[i][1]);
     }
-    return found;
+    return found || runtime_from_pkg_config(incdir, lib);
 }
 
 /* ===================================================================== */

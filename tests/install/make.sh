@@ -14,7 +14,9 @@
 #               touched: rebuilt too (the depfile names it)
 #   emit-c      `make wc.c` writes the generated C
 #   pkg-config  the generated C compiled and linked with
-#               `pkg-config --cflags --libs streamc-runtime`
+#               `pkg-config --cflags --libs streamc-runtime`; a streamc
+#               copied away from its install finds the runtime through
+#               pkg-config
 #   uninstall   removes every installed file
 #
 # Usage: tests/install/make.sh     Prints "install-make: N passed, M failed".
@@ -109,6 +111,16 @@ if flags=$(PKG_CONFIG_PATH=$pc_dir pkg-config --define-variable=prefix="$work/mo
     ok "pkg-config: cc wc.c \$(pkg-config --cflags --libs streamc-runtime) links and runs"
 else
     bad "pkg-config: $(cat pc.err cc.err 2>/dev/null | head -3 | tr '\n' ' ')"
+fi
+
+# a compiler away from its install finds the runtime through pkg-config
+make -C "$root" --no-print-directory install PREFIX="$work/real" > /dev/null 2>&1
+mkdir -p "$work/elsewhere" && cp "$work/real/bin/streamc" "$work/elsewhere/streamc"
+if PKG_CONFIG_PATH=$work/real/lib/pkgconfig "$work/elsewhere/streamc" -o wc-pkg wc.stream 2> pkg.err &&
+   ./wc-pkg --clock manual --batches 1 2>/dev/null | grep -qx '(to,2)'; then
+    ok "pkg-config: a streamc copied away from its install finds the runtime through pkg-config"
+else
+    bad "pkg-config: a streamc away from its install: $(head -2 pkg.err | tr '\n' ' ')"
 fi
 
 # uninstall from a fresh staging
