@@ -91,18 +91,19 @@ $(B)/unit_tests: $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a
 
 # ---- install: bin/streamc, lib/libstreamrt.a, include/streamc/streamrt.h,
 # lib/pkgconfig/streamc-runtime.pc, share/streamc/streamc.mk,
-# share/man/man1/streamc.1. The installed
+# share/man/man1/streamc.1, lib/cmake/Streamc/ (find_package). The installed
 # streamc finds its runtime relative to itself, so the tree can be moved.
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := $(shell sed -n 's/^\#define SR_VERSION "\(.*\)"/\1/p' runtime/streamrt.h)
 INSTALLED := bin/streamc lib/libstreamrt.a include/streamc/streamrt.h \
-             lib/pkgconfig/streamc-runtime.pc share/streamc/streamc.mk share/man/man1/streamc.1
+             lib/pkgconfig/streamc-runtime.pc share/streamc/streamc.mk share/man/man1/streamc.1 \
+             lib/cmake/Streamc/StreamcConfig.cmake lib/cmake/Streamc/StreamcConfigVersion.cmake
 
 install: $(B)/streamc $(B)/libstreamrt.a
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include/streamc $(DESTDIR)$(PREFIX)/share/streamc \
-	    $(DESTDIR)$(PREFIX)/share/man/man1
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/cmake/Streamc
 	install -m 755 $(B)/streamc $(DESTDIR)$(PREFIX)/bin/streamc
 	install -m 644 $(B)/libstreamrt.a $(DESTDIR)$(PREFIX)/lib/libstreamrt.a
 	install -m 644 runtime/streamrt.h $(DESTDIR)$(PREFIX)/include/streamc/streamrt.h
@@ -110,10 +111,13 @@ install: $(B)/streamc $(B)/libstreamrt.a
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/streamc-runtime.pc
 	install -m 644 packaging/streamc.mk $(DESTDIR)$(PREFIX)/share/streamc/streamc.mk
 	install -m 644 packaging/streamc.1 $(DESTDIR)$(PREFIX)/share/man/man1/streamc.1
+	install -m 644 packaging/StreamcConfig.cmake packaging/StreamcConfigVersion.cmake \
+	    $(DESTDIR)$(PREFIX)/lib/cmake/Streamc
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
-	-rmdir $(DESTDIR)$(PREFIX)/include/streamc $(DESTDIR)$(PREFIX)/share/streamc 2>/dev/null
+	-rmdir $(DESTDIR)$(PREFIX)/include/streamc $(DESTDIR)$(PREFIX)/share/streamc \
+	    $(DESTDIR)$(PREFIX)/lib/cmake/Streamc 2>/dev/null
 
 deps:
 	@bash tests/install-deps.sh

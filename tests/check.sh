@@ -19,6 +19,7 @@ run bash tests/e2e/broadcast_file.sh
 run bash tests/samples/run.sh
 run bash tests/goldens/run.sh
 run bash tests/install/make.sh
+run bash tests/install/cmake.sh
 run bash tests/install/man.sh
 run bash tests/recovery/supervise.sh
 run bash tests/recovery/kill.sh
