@@ -167,10 +167,16 @@ _redis_launch() {
         --logfile "$_redis_dir/log" < /dev/null >> "$_redis_dir/stdout" 2>&1 &
     REDIS_PID=$!
     # the watcher: the server goes when this script goes (even by SIGKILL)
+    # Only a process that is still this redis-server is killed: once the
+    # server is gone its pid may belong to anything (a later test).
     (
         trap '' INT TERM HUP
-        while kill -0 $$ 2> /dev/null && kill -0 "$REDIS_PID" 2> /dev/null; do sleep 0.5; done
-        kill -TERM "$REDIS_PID" 2> /dev/null && sleep 2 && kill -KILL "$REDIS_PID" 2> /dev/null
+        pid=$REDIS_PID
+        born() { cut -d' ' -f22 "/proc/$pid/stat" 2> /dev/null; } # start time: the process's identity
+        started=$(born)
+        ours() { [ -n "$started" ] && [ "$(born)" = "$started" ]; }
+        while kill -0 $$ 2> /dev/null && ours; do sleep 0.5; done
+        ours && kill -TERM "$pid" 2> /dev/null && sleep 2 && ours && kill -KILL "$pid" 2> /dev/null
         exit 0
     ) < /dev/null > /dev/null 2>&1 &
     disown $! 2> /dev/null || :
