@@ -486,31 +486,44 @@ typedef struct keyed_sink {
     int side;     /* which input (joins) */
 } keyed_sink;
 
-/* map side of reduceByKey / countByValue: combine into the task's table */
+/* map side of reduceByKey / countByValue: combine into the task's table.
+ * Elements pass through the table's look-ahead queue (SR_MAP_DEFINE),
+ * which fetches what each lookup needs ahead and hands the element back
+ * SR_AHEAD elements later for node_<id>_put. Keys and values are views
+ * into the batch's arena or input, valid while they wait. */
 static void sink_combine(emitter *E, const char *var, const type *t, void *arg) {
     keyed_sink *ks = arg;
     dag_node *n = ks->n;
     bool by_value = n->op == OP_COUNTBYVALUE;
     const type *K = by_value ? t : t->elems[0];
-    const type *V = by_value ? ty_int() : t->elems[1];
     char *key = by_value ? xstrdup(var) : xasprintf("%s._1", var);
     char *val = by_value ? xstrdup("1") : xasprintf("%s._2", var);
-    emitln(E, "bool added;");
-    emitln(E, "%s *v = M%d_put(m, %s, hash_%s(%s), &added);", ty_c(V), n->id, key, tkey(K), key);
-    /* the table keeps its own copy of a new key: compact, cache-friendly */
-    emitln(E, "if (added) { *M%d_last_key(m) = copy_%s(cx->arena, %s); *v = %s; continue; }", n->id,
-           tkey(K), key, val);
-    if (by_value) {
-        emitln(E, "*v = sr_add(*v, %s);", val);
-    } else {
-        lambda_info *li = sem_lambda(n->fn);
-        emitln(E, "%s r = L%d(cx, *v, %s);", ty_c(V), li->id, val);
-        if (li->may_fail)
-            emitln(E, "if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }");
-        emitln(E, "*v = r;");
-    }
+    emitln(E, "if (M%d_ahead_push(m, &ahead, %s, hash_%s(%s), %s, &rk, &rh, &rv))", n->id, key, tkey(K), key, val);
+    emitln(E, "    node_%d_put(cx, m, rk, rh, rv);", n->id);
     free(key);
     free(val);
+}
+
+/* node_<id>_put: one element into map-side table m, combined with its
+ * key's value or added. */
+static void emit_combine_put(emitter *E, dag_node *n, const type *K, const type *V) {
+    bool by_value = n->op == OP_COUNTBYVALUE;
+    emit(E, "static inline void node_%d_put(sr_ctx *cx, M%d *m, %s key, uint64_t hash, %s val) {\n", n->id, n->id,
+         ty_c(K), ty_c(V));
+    emit(E, "    bool added;\n");
+    emit(E, "    %s *v = M%d_put(m, key, hash, &added);\n", ty_c(V), n->id);
+    /* the table keeps its own copy of a new key: compact, cache-friendly */
+    emit(E, "    if (added) { *M%d_last_key(m) = copy_%s(cx->arena, key); *v = val; return; }\n", n->id, tkey(K));
+    if (by_value) {
+        emit(E, "    *v = sr_add(*v, val);\n");
+    } else {
+        lambda_info *li = sem_lambda(n->fn);
+        emit(E, "    %s r = L%d(cx, *v, val);\n", ty_c(V), li->id);
+        if (li->may_fail)
+            emit(E, "    if (SR_UNLIKELY(cx->err)) { sr_drop(cx); return; }\n");
+        emit(E, "    *v = r;\n");
+    }
+    emit(E, "}\n");
 }
 
 /* map side of groupByKey and the joins: collect values per key */
@@ -640,38 +653,48 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     snprintf(R, sizeof R, "R%d", n->id);
     emit_table_array(E, M, R); /* the reduce side's tables, one per key partition */
     /* map side */
+    emit_combine_put(E, n, K, V);
     emit(E, "static void node_%d_map(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     E->indent = 1;
     emitln(E, "sr_rdd *io = arg;");
     emitln(E, "%s *m = &%s_tables[task];", M, M);
     emitln(E, "%s_clear(m);", M);
+    emitln(E, "%s_ahead ahead;", M);
+    emitln(E, "%s_ahead_init(&ahead);", M);
+    emitln(E, "%s rk = {0};", ty_c(K));
+    emitln(E, "uint64_t rh = 0;");
+    emitln(E, "%s rv = {0};", ty_c(V));
     emit_task_loop(E, "io[0].parts[task]", base->elem, steps, ns, sink_combine, &ks);
+    emitln(E, "while (%s_ahead_pop(&ahead, &rk, &rh, &rv))", M);
+    emitln(E, "    node_%d_put(cx, m, rk, rh, rv);", n->id);
     E->indent = 0;
     emit(E, "}\n");
     /* reduce side: partition `task` of the keys */
     emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     emit(E, "    sr_rdd *io = arg;\n");
     emit(E, "    uint64_t parts = (uint64_t)io[1].nparts;\n");
-    emit(E, "    %s *r = &R%d_tables[task];\n", M, n->id);
-    emit(E, "    %s_clear(r);\n", M);
-    emit(E, "    for (int t = 0; t < io[0].nparts; t++) {\n");
-    emit(E, "        %s *m = &%s_tables[t];\n", M, M);
-    emit(E, "        for (int64_t i = 0; i < m->len; i++) {\n");
-    emit(E, "            %s_ent *e = &m->ents[i];\n", M);
-    emit(E, "            if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
-    emit(E, "            bool added;\n");
-    emit(E, "            %s *v = %s_put(r, e->key, e->hash, &added);\n", ty_c(V), M);
-    emit(E, "            if (added) { *v = e->val; continue; }\n");
+    emit(E, "    %s *r = &%s_tables[0]; /* one map task, one reducer: its table is the result */\n", M, M);
+    emit(E, "    if (io[0].nparts > 1 || parts > 1) {\n");
+    emit(E, "        r = &R%d_tables[task];\n", n->id);
+    emit(E, "        %s_clear(r);\n", M);
+    emit(E, "        for (int t = 0; t < io[0].nparts; t++) {\n");
+    emit(E, "            %s *m = &%s_tables[t];\n", M, M);
+    emit(E, "            for (int64_t i = 0; i < m->len; i++) {\n");
+    emit(E, "                %s_ent *e = &m->ents[i];\n", M);
+    emit(E, "                if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
+    emit(E, "                bool added;\n");
+    emit(E, "                %s *v = %s_put(r, e->key, e->hash, &added);\n", ty_c(V), M);
+    emit(E, "                if (added) { *v = e->val; continue; }\n");
     if (by_value) {
-        emit(E, "            *v = sr_add(*v, e->val);\n");
+        emit(E, "                *v = sr_add(*v, e->val);\n");
     } else {
         lambda_info *li = sem_lambda(n->fn);
-        emit(E, "            %s c = L%d(cx, *v, e->val);\n", ty_c(V), li->id);
+        emit(E, "                %s c = L%d(cx, *v, e->val);\n", ty_c(V), li->id);
         if (li->may_fail)
-            emit(E, "            if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
-        emit(E, "            *v = c;\n");
+            emit(E, "                if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
+        emit(E, "                *v = c;\n");
     }
-    emit(E, "        }\n    }\n");
+    emit(E, "            }\n        }\n    }\n");
     {
         char tc[32], elem[96];
         snprintf(tc, sizeof tc, "%s", ty_c(T));

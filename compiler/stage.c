@@ -37,9 +37,17 @@ static ast *split_of_param(ast *fn) {
     return sep->kind == AST_STRING ? sep : NULL;
 }
 
+/* The separator of a split that sr_split1 walks (one byte that Java's
+ * split takes literally), else -1. */
+static int split1_char(const ast *sep) {
+    if (!sep || sep->str_len != 1 || sep->str[0] == '\0' || strchr(".$|()[{^?*+\\", sep->str[0]))
+        return -1;
+    return (unsigned char)sep->str[0];
+}
+
 void emit_step_locals(emitter *E, const step *steps, int n) {
     for (int i = 0; i < n; i++)
-        if (steps[i].op == OP_FLATMAP && split_of_param(steps[i].fn))
+        if (steps[i].op == OP_FLATMAP && split_of_param(steps[i].fn) && split1_char(split_of_param(steps[i].fn)) < 0)
             emitln(E, "sr_seq _split%d = {0}; /* reused by every record of the loop */",
                    sem_lambda(steps[i].fn)->id);
 }
@@ -102,6 +110,23 @@ void emit_steps(emitter *E, const step *steps, int n, const char *var, const typ
         break;
     case OP_FLATMAP: {
         ast *sep = split_of_param(s->fn);
+        int c = split1_char(sep);
+        if (c >= 0) {
+            /* x.split(one char) walked piece by piece: no buffer at all */
+            char *it = fresh(E, "it");
+            emitln(E, "sr_split1 %s;", it);
+            if (c >= ' ' && c <= '~' && c != '\'' && c != '\\')
+                emitln(E, "sr_split1_begin(&%s, %s, '%c');", it, var, c);
+            else
+                emitln(E, "sr_split1_begin(&%s, %s, (char)%d);", it, var, c);
+            emitln(E, "for (sr_str %s; sr_split1_next(&%s, &%s);) {", y, it, y);
+            E->indent++;
+            emit_steps(E, steps + 1, n - 1, y, s->out, sink, arg);
+            E->indent--;
+            emitln(E, "}");
+            free(it);
+            break;
+        }
         if (sep) {
             /* x.split(lit) consumed right here: split into a reused buffer */
             char *lit = lower_expr(E, sep);

@@ -4,8 +4,10 @@
  * the newest chunk (the fast path is inline in streamrt.h). When a chunk is
  * full a new one is taken from malloc, at least twice the size of the last
  * one (geometric growth, 64 KiB minimum), or bigger if one allocation needs
- * it. A reset frees every chunk but the largest, which is reused, so a
- * steady stream of similar batches stops calling malloc after the first.
+ * it. A reset keeps one chunk: the largest, when it could have held all
+ * that was allocated since the last reset; else one new chunk that can, the
+ * others freed. So a steady stream of similar batches runs in one chunk,
+ * with no malloc and no new pages, from the second batch on.
  * Also here: sequences' growth and the aborting malloc wrappers.
  */
 #include <stdio.h>
@@ -97,18 +99,27 @@ void *sr_arena_alloc_slow(sr_arena *a, size_t n) {
     return c->data;
 }
 
-/* Keep the largest chunk (it becomes current and empty), free the others. */
+/* Keep the largest chunk, or one that holds what was allocated (it becomes
+ * current and empty); free the others. */
 void sr_arena_reset(sr_arena *a) {
     sr_arena_chunk *keep = NULL;
     for (sr_arena_chunk *c = a->chunks; c; c = c->next)
         if (!keep || c->size > keep->size)
             keep = c;
+    if (keep && keep->size < a->bytes)
+        keep = NULL; /* too small for the next such batch: one that fits */
     sr_arena_chunk *c = a->chunks;
     while (c) {
         sr_arena_chunk *next = c->next;
         if (c != keep)
             free(c);
         c = next;
+    }
+    if (!keep && a->bytes) { /* (no memory for it: start small again) */
+        size_t size = a->bytes + a->bytes / 8; /* and some room to grow */
+        keep = size < SIZE_MAX / 2 ? malloc(sizeof *keep + size) : NULL;
+        if (keep)
+            keep->size = size;
     }
     a->chunks = keep;
     a->bytes = 0;

@@ -224,44 +224,66 @@ int64_t sr_lines_count(const char *p, size_t n) {
     if (n == 0)
         return 0;
     int64_t count = 0;
-    const char *end = p + n, *q = p;
-    while (q < end) {
-        const char *nl = memchr(q, '\n', (size_t)(end - q));
-        if (!nl)
-            break;
-        count++;
-        q = nl + 1;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { /* 8 bytes at a time: each '\n' sets one top bit */
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        count += (int64_t)(((sr_bytes_equal(w, '\n') >> 7) * 0x0101010101010101ULL) >> 56);
     }
+    for (; i < n; i++)
+        count += p[i] == '\n';
     if (p[n - 1] != '\n')
         count++;
     return count;
 }
 
+/* The first '\n' in [q, end), or NULL: 8 bytes at a time, inline (lines
+ * are short, a call to memchr per line costs more than the search). */
+static inline const char *find_newline(const char *q, const char *end) {
+    for (; end - q >= 8; q += 8) {
+        uint64_t w, hit;
+        memcpy(&w, q, 8);
+        if ((hit = sr_bytes_equal(w, '\n')) != 0)
+            return q + (__builtin_ctzll(hit) >> 3);
+    }
+    for (; q < end; q++)
+        if (*q == '\n')
+            return q;
+    return NULL;
+}
+
+/* The line starting at *q (its '\r\n' or '\n' cut off); *q moves past it. */
+static inline sr_str next_line(const char **q, const char *end) {
+    const char *start = *q, *nl = find_newline(start, end);
+    const char *stop = nl ? nl : end;
+    int64_t len = stop - start;
+    if (len > 0 && start[len - 1] == '\r')
+        len--;
+    *q = nl ? nl + 1 : end;
+    return (sr_str){ start, len };
+}
+
 int64_t sr_lines_split(const char *p, size_t n, sr_str *out) {
     int64_t k = 0;
-    const char *end = p + n, *q = p;
-    while (q < end) {
-        const char *nl = memchr(q, '\n', (size_t)(end - q));
-        const char *stop = nl ? nl : end;
-        int64_t len = stop - q;
-        if (len > 0 && q[len - 1] == '\r')
-            len--;
-        out[k].ptr = q;
-        out[k].len = len;
-        k++;
-        if (!nl)
-            break;
-        q = nl + 1;
-    }
+    for (const char *q = p, *end = p + n; q < end;)
+        out[k++] = next_line(&q, end);
     return k;
 }
 
 void sr_lines_from_block(sr_arena *arena, const char *p, size_t n, int64_t count, sr_lines *out) {
-    if (count < 0)
-        count = sr_lines_count(p, n);
     out->bytes = (int64_t)n;
     out->n = 0;
     out->lines = NULL;
+    if (count < 0) { /* one pass over the bytes: the array doubles as needed */
+        sr_seq s = { 0 };
+        if (n > 0) /* a guess of lines of 64 bytes saves most doublings */
+            sr_seq_reserve(arena, &s, (int64_t)(n / 64) + 16, sizeof(sr_str));
+        for (const char *q = p, *end = p + n; q < end;)
+            *(sr_str *)sr_seq_push(arena, &s, sizeof(sr_str)) = next_line(&q, end);
+        out->lines = s.ptr;
+        out->n = s.len;
+        return;
+    }
     if (count == 0)
         return;
     out->lines = sr_arena_alloc(arena, (size_t)count * sizeof(sr_str));

@@ -41,16 +41,23 @@ typedef struct sr_str {
 /* A view of a C string literal. */
 #define SR_LIT(lit) ((sr_str){ (lit), (int64_t)sizeof(lit) - 1 })
 
+static inline uint64_t sr_load8(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline uint32_t sr_load4(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline bool sr_str_eq(sr_str a, sr_str b) {
     if (a.len != b.len)
         return false;
-    if (a.len <= 16) { /* words: a byte loop beats a call to memcmp */
-        for (int64_t i = 0; i < a.len; i++)
+    int64_t n = a.len;
+    if (n >= 8 && n <= 16) /* words: two overlapping loads, never past the end */
+        return ((sr_load8(a.ptr) ^ sr_load8(b.ptr)) | (sr_load8(a.ptr + n - 8) ^ sr_load8(b.ptr + n - 8))) == 0;
+    if (n >= 4 && n < 8)
+        return ((sr_load4(a.ptr) ^ sr_load4(b.ptr)) | (sr_load4(a.ptr + n - 4) ^ sr_load4(b.ptr + n - 4))) == 0;
+    if (n < 4) {
+        for (int64_t i = 0; i < n; i++)
             if (a.ptr[i] != b.ptr[i])
                 return false;
         return true;
     }
-    return memcmp(a.ptr, b.ptr, (size_t)a.len) == 0;
+    return memcmp(a.ptr, b.ptr, (size_t)n) == 0;
 }
 /* Java String.compareTo order (bytewise for our UTF-8). <0, 0, >0. */
 int sr_str_cmp(sr_str a, sr_str b);
@@ -70,7 +77,8 @@ typedef struct sr_arena {
 void sr_arena_init(sr_arena *a);
 /* Slow path of sr_arena_alloc: start a new chunk big enough for n bytes. */
 void *sr_arena_alloc_slow(sr_arena *a, size_t n);
-/* Free everything allocated since init/reset; keeps one chunk for reuse. */
+/* Free everything allocated since init/reset; keeps one chunk, big enough
+ * for as much as was allocated, for reuse. */
 void sr_arena_reset(sr_arena *a);
 void sr_arena_free(sr_arena *a);
 
@@ -199,6 +207,56 @@ sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str sep);
  * for the rest of the batch and reuses, so splitting allocates nothing per
  * record once the buffer is big enough. */
 sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str sep, sr_seq *scratch);
+/* The same again, one piece at a time, for a separator of one character
+ * that is not a regex metacharacter: the fused loop of
+ * `flatMap(_.split(" "))` walks the pieces with no buffer at all.
+ *     sr_split1 it; sr_split1_begin(&it, s, ' ');
+ *     for (sr_str w; sr_split1_next(&it, &w);) ...
+ * Pieces are views into s, with Java's rules (trailing empties dropped,
+ * "" gives [""]). The search reads 8 bytes at a time, never past s. */
+typedef struct sr_split1 {
+    const char *p, *end; /* the rest of s; end excludes trailing separators */
+    char sep;
+    bool more;           /* is there a piece left? */
+} sr_split1;
+static inline void sr_split1_begin(sr_split1 *it, sr_str s, char sep) {
+    int64_t len = s.len;
+    while (len > 0 && s.ptr[len - 1] == sep)
+        len--;
+    it->p = s.ptr;
+    it->end = s.ptr + len;
+    it->sep = sep;
+    it->more = s.len == 0 || len > 0;
+}
+/* A mask with the top bit set in each byte of w equal to byte b. */
+static inline uint64_t sr_bytes_equal(uint64_t w, unsigned char b) {
+    uint64_t x = w ^ (b * 0x0101010101010101ULL);
+    return ~(((x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | x | 0x7f7f7f7f7f7f7f7fULL);
+}
+static inline bool sr_split1_next(sr_split1 *it, sr_str *piece) {
+    if (!it->more)
+        return false;
+    const char *p = it->p, *q = p;
+    for (; it->end - q >= 8; q += 8) {
+        uint64_t w, hit;
+        memcpy(&w, q, 8);
+        if ((hit = sr_bytes_equal(w, (unsigned char)it->sep)) != 0) {
+            q += __builtin_ctzll(hit) >> 3;
+            goto found;
+        }
+    }
+    while (q < it->end && *q != it->sep)
+        q++;
+    if (q == it->end) { /* the last piece */
+        *piece = (sr_str){ p, q - p };
+        it->more = false;
+        return true;
+    }
+found:
+    *piece = (sr_str){ p, q - p };
+    it->p = q + 1;
+    return true;
+}
 sr_str sr_str_trim(sr_str s);                       /* view */
 sr_str sr_str_lower(sr_ctx *cx, sr_str s);          /* ASCII case mapping */
 sr_str sr_str_upper(sr_ctx *cx, sr_str s);
@@ -245,8 +303,33 @@ sr_str sr_bool_to_str(bool v);
 /* Hashing.                                                               */
 /* ===================================================================== */
 
+/* wyhash (final version 4). sr_hash_bytes' values are stored in
+ * checkpoints as checksums: they must never change. */
 uint64_t sr_hash_bytes(const void *p, size_t n);
-static inline uint64_t sr_hash_str(sr_str s) { return sr_hash_bytes(s.ptr, (size_t)s.len); }
+static inline uint64_t sr_wymix(uint64_t a, uint64_t b) {
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+/* sr_hash_bytes, with the path of words (up to 16 bytes) inlined. */
+static inline uint64_t sr_hash_str(sr_str s) {
+    size_t n = (size_t)s.len;
+    if (SR_UNLIKELY(n > 16))
+        return sr_hash_bytes(s.ptr, n);
+    const uint64_t p0 = 0x2d358dccaa6c78a5ULL, p1 = 0x8bb84b93962eacc9ULL;
+    const unsigned char *u = (const unsigned char *)s.ptr;
+    uint64_t a = 0, b = 0;
+    if (SR_LIKELY(n >= 4)) {
+        size_t mid = (n >> 3) << 2;
+        a = ((uint64_t)sr_load4(s.ptr) << 32) | (uint64_t)sr_load4(s.ptr + mid);
+        b = ((uint64_t)sr_load4(s.ptr + n - 4) << 32) | (uint64_t)sr_load4(s.ptr + n - 4 - mid);
+    } else if (n > 0) {
+        a = ((uint64_t)u[0] << 16) | ((uint64_t)u[n >> 1] << 8) | u[n - 1];
+    }
+    a ^= p1;
+    b ^= sr_wymix(0x9e3779b97f4a7c15ULL ^ p0, p1);
+    __uint128_t r = (__uint128_t)a * b;
+    return sr_wymix((uint64_t)r ^ p0 ^ n, (uint64_t)(r >> 64) ^ p1);
+}
 static inline uint64_t sr_hash_long(int64_t v) {
     uint64_t x = (uint64_t)v;
     x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
@@ -280,12 +363,22 @@ static inline uint64_t sr_hash_mix(uint64_t h, uint64_t field) {
 /*        returns the value slot; *added says it is new (then the caller  */
 /*        initialises *V; the key is stored as given, views included).    */
 /*   K *wc_map_last_key(wc_map *m);   the key added last, to store a copy */
+/*   wc_map_ahead: puts queued SR_AHEAD deep, so that their cache misses */
+/*        overlap: wc_map_ahead_init, wc_map_ahead_push (hands back the  */
+/*        oldest element once full), wc_map_ahead_pop (the rest at end)  */
 /* Memory is malloc-backed and survives batches; clear between batches.   */
 /* ===================================================================== */
 
 void *sr_xmalloc(size_t n);              /* malloc that aborts on OOM */
 void *sr_xcalloc(size_t n, size_t size); /* calloc that aborts on OOM */
 void *sr_xrealloc(void *p, size_t n);
+
+/* How many puts a map's look-ahead queue holds: a power of two. */
+#define SR_AHEAD 16
+/* A string key's bytes live elsewhere: fetch them too (other keys: no-op). */
+static inline void sr_prefetch_str(const sr_str *k) { __builtin_prefetch(k->ptr); }
+static inline void sr_prefetch_none(const void *k) { (void)k; }
+#define SR_PREFETCH_KEY(k) _Generic((k), sr_str: sr_prefetch_str, default: sr_prefetch_none)(&(k))
 
 #define SR_MAP_DEFINE(NAME, K, V, EQ)                                          \
     typedef struct NAME##_ent { K key; V val; uint64_t hash; } NAME##_ent;     \
@@ -345,7 +438,46 @@ void *sr_xrealloc(void *p, size_t n);
         *added = true;                                                         \
         return &e->val;                                                        \
     }                                                                          \
-    /* The key of the entry added last (to replace a view by a copy). */      \
+    /* A look-ahead queue of puts, a ring (see NAME_ahead_push). */            \
+    typedef struct NAME##_ahead {                                              \
+        int64_t n, head; /* elements pushed, elements handed back */           \
+        K keys[SR_AHEAD]; V vals[SR_AHEAD]; uint64_t hashes[SR_AHEAD];         \
+    } NAME##_ahead;                                                            \
+    static inline void NAME##_ahead_init(NAME##_ahead *r) { r->n = r->head = 0; } \
+    /* Queue (key, hash, val) for a put into m and fetch its slot; fetch the   \
+     * entry of the element pushed SR_AHEAD/3 earlier and the key bytes of the \
+     * one 2*SR_AHEAD/3 earlier; when full, hand back the oldest element (true) \
+     * for the caller to put: by then all it needs is in cache. */             \
+    static inline bool NAME##_ahead_push(NAME *m, NAME##_ahead *r, K key, uint64_t hash, V val, \
+                                        K *okey, uint64_t *ohash, V *oval) {   \
+        int64_t i = r->n++;                                                    \
+        int at = (int)(i & (SR_AHEAD - 1));                                    \
+        bool full = i - r->head == SR_AHEAD;                                   \
+        if (full) {                                                            \
+            *okey = r->keys[at]; *ohash = r->hashes[at]; *oval = r->vals[at];  \
+            r->head++;                                                         \
+        }                                                                      \
+        r->keys[at] = key; r->hashes[at] = hash; r->vals[at] = val;            \
+        if (SR_UNLIKELY(!m->slots)) NAME##_grow(m);                            \
+        __builtin_prefetch(&m->slots[hash & m->mask]);                         \
+        if (i - r->head >= SR_AHEAD / 3) {                                     \
+            uint64_t s = m->slots[r->hashes[(i - SR_AHEAD / 3) & (SR_AHEAD - 1)] & m->mask]; \
+            if (s) __builtin_prefetch(&m->ents[(uint32_t)s - 1]);              \
+        }                                                                      \
+        if (i - r->head >= 2 * SR_AHEAD / 3) {                                 \
+            uint64_t s = m->slots[r->hashes[(i - 2 * SR_AHEAD / 3) & (SR_AHEAD - 1)] & m->mask]; \
+            if (s) SR_PREFETCH_KEY(m->ents[(uint32_t)s - 1].key);              \
+        }                                                                      \
+        return full;                                                           \
+    }                                                                          \
+    /* The elements still queued, oldest first (after the last push). */       \
+    static inline bool NAME##_ahead_pop(NAME##_ahead *r, K *okey, uint64_t *ohash, V *oval) { \
+        if (r->head == r->n) return false;                                     \
+        int at = (int)(r->head++ & (SR_AHEAD - 1));                            \
+        *okey = r->keys[at]; *ohash = r->hashes[at]; *oval = r->vals[at];      \
+        return true;                                                           \
+    }                                                                          \
+    /* The key of the entry added last (to replace a view by a copy). */       \
     static inline K *NAME##_last_key(NAME *m) { return &m->ents[m->len - 1].key; }
 
 /* ===================================================================== */

@@ -458,44 +458,57 @@ static M4 *R4_tables_for(int n) {
     }
     return R4_tables;
 }
+static inline void node_4_put(sr_ctx *cx, M4 *m, sr_str key, uint64_t hash, int64_t val) {
+    bool added;
+    int64_t *v = M4_put(m, key, hash, &added);
+    if (added) { *M4_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
+    int64_t r = L3(cx, *v, val);
+    *v = r;
+}
 static void node_4_map(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
     M4 *m = &M4_tables[task];
     M4_clear(m);
+    M4_ahead ahead;
+    M4_ahead_init(&ahead);
+    sr_str rk = {0};
+    uint64_t rh = 0;
+    int64_t rv = {0};
     sr_seq in = io[0].parts[task];
-    sr_seq _split1 = {0}; /* reused by every record of the loop */
     for (int64_t i = 0; i < in.len; i++) {
         sr_krec x SR_UNUSED = SR_SEQ_AT(sr_krec, in, i);
         sr_str _e1 = L0(cx, x);
-        sr_seq _e2 = sr_str_split_scratch(cx, _e1, ((sr_str){" ", 1}), &_split1);
-        for (int64_t _j4 = 0; _j4 < _e2.len; _j4++) {
-            sr_str _e3 = SR_SEQ_AT(sr_str, _e2, _j4);
-            T16 _e5 = L2(cx, _e3);
-            bool added;
-            int64_t *v = M4_put(m, _e5._1, hash_t2(_e5._1), &added);
-            if (added) { *M4_last_key(m) = copy_t2(cx->arena, _e5._1); *v = _e5._2; continue; }
-            int64_t r = L3(cx, *v, _e5._2);
-            *v = r;
+        sr_split1 _it3;
+        sr_split1_begin(&_it3, _e1, ' ');
+        for (sr_str _e2; sr_split1_next(&_it3, &_e2);) {
+            T16 _e4 = L2(cx, _e2);
+            if (M4_ahead_push(m, &ahead, _e4._1, hash_t2(_e4._1), _e4._2, &rk, &rh, &rv))
+                node_4_put(cx, m, rk, rh, rv);
         }
     }
+    while (M4_ahead_pop(&ahead, &rk, &rh, &rv))
+        node_4_put(cx, m, rk, rh, rv);
 }
 static void node_4_reduce(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
     uint64_t parts = (uint64_t)io[1].nparts;
-    M4 *r = &R4_tables[task];
-    M4_clear(r);
-    for (int t = 0; t < io[0].nparts; t++) {
-        M4 *m = &M4_tables[t];
-        for (int64_t i = 0; i < m->len; i++) {
-            M4_ent *e = &m->ents[i];
-            if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-            bool added;
-            int64_t *v = M4_put(r, e->key, e->hash, &added);
-            if (added) { *v = e->val; continue; }
-            int64_t c = L3(cx, *v, e->val);
-            *v = c;
+    M4 *r = &M4_tables[0]; /* one map task, one reducer: its table is the result */
+    if (io[0].nparts > 1 || parts > 1) {
+        r = &R4_tables[task];
+        M4_clear(r);
+        for (int t = 0; t < io[0].nparts; t++) {
+            M4 *m = &M4_tables[t];
+            for (int64_t i = 0; i < m->len; i++) {
+                M4_ent *e = &m->ents[i];
+                if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
+                bool added;
+                int64_t *v = M4_put(r, e->key, e->hash, &added);
+                if (added) { *v = e->val; continue; }
+                int64_t c = L3(cx, *v, e->val);
+                *v = c;
+            }
         }
     }
     sr_seq *out = &io[1].parts[task];

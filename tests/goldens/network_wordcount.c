@@ -192,43 +192,56 @@ static M3 *R3_tables_for(int n) {
     }
     return R3_tables;
 }
+static inline void node_3_put(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
+    bool added;
+    int64_t *v = M3_put(m, key, hash, &added);
+    if (added) { *M3_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
+    int64_t r = L2(cx, *v, val);
+    *v = r;
+}
 static void node_3_map(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
     M3 *m = &M3_tables[task];
     M3_clear(m);
+    M3_ahead ahead;
+    M3_ahead_init(&ahead);
+    sr_str rk = {0};
+    uint64_t rh = 0;
+    int64_t rv = {0};
     sr_seq in = io[0].parts[task];
-    sr_seq _split0 = {0}; /* reused by every record of the loop */
     for (int64_t i = 0; i < in.len; i++) {
         sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
-        sr_seq _e1 = sr_str_split_scratch(cx, x, ((sr_str){" ", 1}), &_split0);
-        for (int64_t _j3 = 0; _j3 < _e1.len; _j3++) {
-            sr_str _e2 = SR_SEQ_AT(sr_str, _e1, _j3);
-            T8 _e4 = L1(cx, _e2);
-            bool added;
-            int64_t *v = M3_put(m, _e4._1, hash_t2(_e4._1), &added);
-            if (added) { *M3_last_key(m) = copy_t2(cx->arena, _e4._1); *v = _e4._2; continue; }
-            int64_t r = L2(cx, *v, _e4._2);
-            *v = r;
+        sr_split1 _it2;
+        sr_split1_begin(&_it2, x, ' ');
+        for (sr_str _e1; sr_split1_next(&_it2, &_e1);) {
+            T8 _e3 = L1(cx, _e1);
+            if (M3_ahead_push(m, &ahead, _e3._1, hash_t2(_e3._1), _e3._2, &rk, &rh, &rv))
+                node_3_put(cx, m, rk, rh, rv);
         }
     }
+    while (M3_ahead_pop(&ahead, &rk, &rh, &rv))
+        node_3_put(cx, m, rk, rh, rv);
 }
 static void node_3_reduce(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
     uint64_t parts = (uint64_t)io[1].nparts;
-    M3 *r = &R3_tables[task];
-    M3_clear(r);
-    for (int t = 0; t < io[0].nparts; t++) {
-        M3 *m = &M3_tables[t];
-        for (int64_t i = 0; i < m->len; i++) {
-            M3_ent *e = &m->ents[i];
-            if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-            bool added;
-            int64_t *v = M3_put(r, e->key, e->hash, &added);
-            if (added) { *v = e->val; continue; }
-            int64_t c = L2(cx, *v, e->val);
-            *v = c;
+    M3 *r = &M3_tables[0]; /* one map task, one reducer: its table is the result */
+    if (io[0].nparts > 1 || parts > 1) {
+        r = &R3_tables[task];
+        M3_clear(r);
+        for (int t = 0; t < io[0].nparts; t++) {
+            M3 *m = &M3_tables[t];
+            for (int64_t i = 0; i < m->len; i++) {
+                M3_ent *e = &m->ents[i];
+                if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
+                bool added;
+                int64_t *v = M3_put(r, e->key, e->hash, &added);
+                if (added) { *v = e->val; continue; }
+                int64_t c = L2(cx, *v, e->val);
+                *v = c;
+            }
         }
     }
     sr_seq *out = &io[1].parts[task];

@@ -351,17 +351,16 @@ static void node_3_map(sr_ctx *cx, int task, void *arg) {
     M3_0 *m = &M3_0_tables[task];
     M3_0_clear(m);
     sr_seq in = io[0].parts[task];
-    sr_seq _split0 = {0}; /* reused by every record of the loop */
     for (int64_t i = 0; i < in.len; i++) {
         sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
-        sr_seq _e3 = sr_str_split_scratch(cx, x, ((sr_str){" ", 1}), &_split0);
-        for (int64_t _j5 = 0; _j5 < _e3.len; _j5++) {
-            sr_str _e4 = SR_SEQ_AT(sr_str, _e3, _j5);
-            T8 _e6 = L1(cx, _e4);
+        sr_split1 _it4;
+        sr_split1_begin(&_it4, x, ' ');
+        for (sr_str _e3; sr_split1_next(&_it4, &_e3);) {
+            T8 _e5 = L1(cx, _e3);
             bool added;
-            sr_seq *vs = M3_0_put(m, _e6._1, hash_t2(_e6._1), &added);
+            sr_seq *vs = M3_0_put(m, _e5._1, hash_t2(_e5._1), &added);
             if (added) *vs = (sr_seq){0};
-            *(int64_t *)sr_seq_push(cx->arena, vs, sizeof(int64_t)) = _e6._2;
+            *(int64_t *)sr_seq_push(cx->arena, vs, sizeof(int64_t)) = _e5._2;
         }
     }
 }

@@ -202,14 +202,13 @@ static void node_2_task(sr_ctx *cx, int task, void *arg) {
     sr_rdd *io = arg; /* io[0]: input, io[1]: output */
     sr_seq *out = &io[1].parts[task];
     sr_seq in = io[0].parts[task];
-    sr_seq _split0 = {0}; /* reused by every record of the loop */
     for (int64_t i = 0; i < in.len; i++) {
         sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
-        sr_seq _e1 = sr_str_split_scratch(cx, x, ((sr_str){" ", 1}), &_split0);
-        for (int64_t _j3 = 0; _j3 < _e1.len; _j3++) {
-            sr_str _e2 = SR_SEQ_AT(sr_str, _e1, _j3);
-            T8 _e4 = L1(cx, _e2);
-            *(T8 *)sr_seq_push(cx->arena, out, sizeof(T8)) = _e4;
+        sr_split1 _it2;
+        sr_split1_begin(&_it2, x, ' ');
+        for (sr_str _e1; sr_split1_next(&_it2, &_e1);) {
+            T8 _e3 = L1(cx, _e1);
+            *(T8 *)sr_seq_push(cx->arena, out, sizeof(T8)) = _e3;
         }
     }
 }
@@ -616,36 +615,50 @@ static M9 *R9_tables_for(int n) {
     }
     return R9_tables;
 }
+static inline void node_9_put(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, int64_t val) {
+    bool added;
+    int64_t *v = M9_put(m, key, hash, &added);
+    if (added) { *M9_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
+    *v = sr_add(*v, val);
+}
 static void node_9_map(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
     M9 *m = &M9_tables[task];
     M9_clear(m);
+    M9_ahead ahead;
+    M9_ahead_init(&ahead);
+    sr_str rk = {0};
+    uint64_t rh = 0;
+    int64_t rv = {0};
     sr_seq in = io[0].parts[task];
     for (int64_t i = 0; i < in.len; i++) {
         T8 x SR_UNUSED = SR_SEQ_AT(T8, in, i);
-        sr_str _e5 = L5(cx, x);
-        bool added;
-        int64_t *v = M9_put(m, _e5, hash_t2(_e5), &added);
-        if (added) { *M9_last_key(m) = copy_t2(cx->arena, _e5); *v = 1; continue; }
-        *v = sr_add(*v, 1);
+        sr_str _e4 = L5(cx, x);
+        if (M9_ahead_push(m, &ahead, _e4, hash_t2(_e4), 1, &rk, &rh, &rv))
+            node_9_put(cx, m, rk, rh, rv);
     }
+    while (M9_ahead_pop(&ahead, &rk, &rh, &rv))
+        node_9_put(cx, m, rk, rh, rv);
 }
 static void node_9_reduce(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
     uint64_t parts = (uint64_t)io[1].nparts;
-    M9 *r = &R9_tables[task];
-    M9_clear(r);
-    for (int t = 0; t < io[0].nparts; t++) {
-        M9 *m = &M9_tables[t];
-        for (int64_t i = 0; i < m->len; i++) {
-            M9_ent *e = &m->ents[i];
-            if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-            bool added;
-            int64_t *v = M9_put(r, e->key, e->hash, &added);
-            if (added) { *v = e->val; continue; }
-            *v = sr_add(*v, e->val);
+    M9 *r = &M9_tables[0]; /* one map task, one reducer: its table is the result */
+    if (io[0].nparts > 1 || parts > 1) {
+        r = &R9_tables[task];
+        M9_clear(r);
+        for (int t = 0; t < io[0].nparts; t++) {
+            M9 *m = &M9_tables[t];
+            for (int64_t i = 0; i < m->len; i++) {
+                M9_ent *e = &m->ents[i];
+                if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
+                bool added;
+                int64_t *v = M9_put(r, e->key, e->hash, &added);
+                if (added) { *v = e->val; continue; }
+                *v = sr_add(*v, e->val);
+            }
         }
     }
     sr_seq *out = &io[1].parts[task];

@@ -115,8 +115,54 @@ static void test_collisions(void) {
     wc_map_free(&m);
 }
 
+/* Counting through the look-ahead queue gives what direct puts give, in
+ * the same insertion order; the queue hands each element back once. */
+static void test_ahead_queue(void) {
+    enum { N = 20000 };
+    static char keys[N][8];
+    wc_map direct, queued;
+    wc_map_init(&direct);
+    wc_map_init(&queued);
+    wc_map_ahead ahead;
+    wc_map_ahead_init(&ahead);
+    int64_t handed = 0;
+    sr_str rk = { 0 };
+    uint64_t rh = 0;
+    int64_t rv = 0;
+    srand(7);
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(keys[i], sizeof keys[i], "k%d", rand() % 3000);
+        sr_str k = { keys[i], len };
+        bool added;
+        int64_t *v = wc_map_put(&direct, k, sr_hash_str(k), &added);
+        *v = (added ? 0 : *v) + i;
+        if (wc_map_ahead_push(&queued, &ahead, k, sr_hash_str(k), i, &rk, &rh, &rv)) {
+            handed++;
+            v = wc_map_put(&queued, rk, rh, &added);
+            *v = (added ? 0 : *v) + rv;
+        }
+    }
+    CU_ASSERT_EQUAL(handed, N - SR_AHEAD); /* the queue holds SR_AHEAD */
+    while (wc_map_ahead_pop(&ahead, &rk, &rh, &rv)) {
+        handed++;
+        bool added;
+        int64_t *v = wc_map_put(&queued, rk, rh, &added);
+        *v = (added ? 0 : *v) + rv;
+    }
+    CU_ASSERT_EQUAL(handed, N);
+    CU_ASSERT_FALSE(wc_map_ahead_pop(&ahead, &rk, &rh, &rv));
+    CU_ASSERT_EQUAL_FATAL(queued.len, direct.len);
+    for (int64_t j = 0; j < direct.len; j++) {
+        CU_ASSERT(sr_str_eq(queued.ents[j].key, direct.ents[j].key));
+        CU_ASSERT_EQUAL(queued.ents[j].val, direct.ents[j].val);
+    }
+    wc_map_free(&direct);
+    wc_map_free(&queued);
+}
+
 UNIT_SUITE(map,
            { "word count", test_word_count },
            { "many keys, growth, order", test_many_keys },
            { "clear and reuse", test_clear_reuse },
-           { "hash collisions", test_collisions })
+           { "hash collisions", test_collisions },
+           { "look-ahead queue equals direct puts", test_ahead_queue })

@@ -235,6 +235,27 @@ static void test_search(void) {
     CU_ASSERT_EQUAL(sr_str_index_of(S("hello"), S("x")), -1);
 }
 
+/* sr_str_eq at every length of its fast paths, with one byte different at
+ * every position; on exact-size copies (the sanitizer build catches a read
+ * past the end). */
+static void test_eq(void) {
+    for (int len = 0; len <= 40; len++) {
+        char *a = malloc((size_t)len + 1), *b = malloc((size_t)len + 1);
+        for (int i = 0; i < len; i++)
+            a[i] = b[i] = (char)('a' + i % 26);
+        CU_ASSERT(sr_str_eq((sr_str){ a, len }, (sr_str){ b, len }));
+        for (int at = 0; at < len; at++) {
+            b[at] ^= 1;
+            CU_ASSERT_FALSE(sr_str_eq((sr_str){ a, len }, (sr_str){ b, len }));
+            b[at] ^= 1;
+        }
+        if (len > 0)
+            CU_ASSERT_FALSE(sr_str_eq((sr_str){ a, len }, (sr_str){ b, len - 1 }));
+        free(a);
+        free(b);
+    }
+}
+
 static void test_cmp(void) {
     CU_ASSERT(sr_str_cmp(S("a"), S("b")) < 0);
     CU_ASSERT(sr_str_cmp(S("b"), S("a")) > 0);
@@ -367,6 +388,13 @@ static void test_hash(void) {
         for (int j = 0; j < i; j++)
             CU_ASSERT(h != sr_hash_bytes(words[j], strlen(words[j])));
     }
+    /* The inline hash of strings is sr_hash_bytes, at every length. */
+    char bytes[64];
+    for (int len = 0; len <= 64; len++) {
+        for (int i = 0; i < len; i++)
+            bytes[i] = (char)(rand() & 0xff);
+        CU_ASSERT_EQUAL(sr_hash_str((sr_str){ bytes, len }), sr_hash_bytes(bytes, (size_t)len));
+    }
     /* Same bytes at a different address: same hash. */
     char copy[64];
     strcpy(copy + 1, "hello");
@@ -405,6 +433,7 @@ UNIT_SUITE(str,
            { "substring", test_substring },
            { "replace, concat", test_replace_concat },
            { "contains, startsWith, indexOf", test_search },
+           { "equals", test_eq },
            { "compareTo", test_cmp },
            { "toLong", test_to_long },
            { "toDouble", test_to_double },
