@@ -4,21 +4,27 @@
  * the newest chunk (the fast path is inline in streamrt.h). When a chunk is
  * full a new one is taken from malloc, at least twice the size of the last
  * one (geometric growth, 64 KiB minimum), or bigger if one allocation needs
- * it. A reset keeps one chunk: the largest, when it could have held all
- * that was allocated since the last reset; else one new chunk that can, the
- * others freed. So a steady stream of similar batches runs in one chunk,
- * with no malloc and no new pages, from the second batch on.
+ * it. A reset keeps every chunk as a spare and frees the spares the batch
+ * did not take; the slow path takes the smallest spare that fits before it
+ * calls malloc. So the next batch lays itself out in the memory the last
+ * one used, its pages already mapped: a steady stream of similar batches
+ * calls no malloc and takes no page fault after the first, and holds no
+ * more memory than one batch needs.
  * Also here: sequences' growth and the aborting malloc wrappers.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "runtime.h"
 
 #define MIN_CHUNK ((size_t)64 * 1024)
 /* Beyond this, chunks stop doubling (a huge batch still gets what it asks). */
 #define MAX_GROWTH ((size_t)64 * 1024 * 1024)
+/* Chunks this big ask the kernel for transparent huge pages. */
+#define HUGE_CHUNK ((size_t)4 * 1024 * 1024)
 
 struct sr_arena_chunk {
     sr_arena_chunk *next;
@@ -64,10 +70,23 @@ void sr_arena_init(sr_arena *a) {
     memset(a, 0, sizeof *a);
 }
 
-/* Slow path: the current chunk cannot hold n bytes. Normally a new chunk,
- * twice the last one, becomes current. An allocation bigger than that gets a
- * chunk of its own, linked behind the current one, which stays current (so
- * its free space is not abandoned). */
+/* The smallest spare of at least n bytes, taken off the list; or NULL. */
+static sr_arena_chunk *take_spare(sr_arena *a, size_t n) {
+    sr_arena_chunk **best = NULL;
+    for (sr_arena_chunk **pp = &a->spare; *pp; pp = &(*pp)->next)
+        if ((*pp)->size >= n && (!best || (*pp)->size < (*best)->size))
+            best = pp;
+    if (!best)
+        return NULL;
+    sr_arena_chunk *c = *best;
+    *best = c->next;
+    return c;
+}
+
+/* Slow path: the current chunk cannot hold n bytes. Normally a chunk twice
+ * the last one becomes current. An allocation bigger than that gets a chunk
+ * of its own, linked behind the current one, which stays current (so its
+ * free space is not abandoned). Either chunk is a spare if one fits. */
 void *sr_arena_alloc_slow(sr_arena *a, size_t n) {
     n = (n + 7) & ~(size_t)7;
     size_t size = MIN_CHUNK;
@@ -79,79 +98,63 @@ void *sr_arena_alloc_slow(sr_arena *a, size_t n) {
     }
     if (n > SIZE_MAX - sizeof(sr_arena_chunk))
         oom(n);
-    if (n > size && a->chunks) {
-        sr_arena_chunk *big = sr_xmalloc(sizeof *big + n);
-        big->size = n;
-        big->next = a->chunks->next;
-        a->chunks->next = big;
-        a->bytes += n;
-        return big->data;
-    }
+    bool big = n > size && a->chunks;
     if (size < n)
         size = n;
-    sr_arena_chunk *c = sr_xmalloc(sizeof *c + size);
-    c->size = size;
+    sr_arena_chunk *c = take_spare(a, n);
+    if (!c) {
+        c = sr_xmalloc(sizeof *c + size);
+        c->size = size;
+        if (size >= HUGE_CHUNK) /* 2 MB pages: far fewer page faults */
+            madvise((void *)(((uintptr_t)c + 4095) & ~(uintptr_t)4095), size - 4096, MADV_HUGEPAGE);
+    }
+    a->bytes += n;
+    if (big) {
+        c->next = a->chunks->next;
+        a->chunks->next = c;
+        return c->data;
+    }
     c->next = a->chunks;
     a->chunks = c;
     a->cur = c->data + n;
-    a->end = c->data + size;
-    a->bytes += n;
+    a->end = c->data + c->size;
     return c->data;
 }
 
-/* Keep the largest chunk, or one that holds what was allocated (it becomes
- * current and empty); free the others. */
-void sr_arena_reset(sr_arena *a) {
-    sr_arena_chunk *keep = NULL;
-    for (sr_arena_chunk *c = a->chunks; c; c = c->next)
-        if (!keep || c->size > keep->size)
-            keep = c;
-    if (keep && keep->size < a->bytes)
-        keep = NULL; /* too small for the next such batch: one that fits */
-    sr_arena_chunk *c = a->chunks;
-    while (c) {
-        sr_arena_chunk *next = c->next;
-        if (c != keep)
-            free(c);
-        c = next;
-    }
-    if (!keep && a->bytes) { /* (no memory for it: start small again) */
-        size_t size = a->bytes + a->bytes / 8; /* and some room to grow */
-        keep = size < SIZE_MAX / 2 ? malloc(sizeof *keep + size) : NULL;
-        if (keep)
-            keep->size = size;
-    }
-    a->chunks = keep;
-    a->bytes = 0;
-    if (keep) {
-        keep->next = NULL;
-        a->cur = keep->data;
-        a->end = keep->data + keep->size;
-    } else {
-        a->cur = a->end = NULL;
-    }
-}
-
-void sr_arena_free(sr_arena *a) {
-    sr_arena_chunk *c = a->chunks;
+static void free_chunks(sr_arena_chunk *c) {
     while (c) {
         sr_arena_chunk *next = c->next;
         free(c);
         c = next;
     }
+}
+
+/* Every chunk becomes a spare; the spares this batch did not take go. */
+void sr_arena_reset(sr_arena *a) {
+    free_chunks(a->spare);
+    a->spare = a->chunks;
+    a->chunks = NULL;
+    a->cur = a->end = NULL;
+    a->bytes = 0;
+}
+
+void sr_arena_free(sr_arena *a) {
+    free_chunks(a->chunks);
+    free_chunks(a->spare);
     memset(a, 0, sizeof *a);
 }
 
-int sr_arena_chunk_count(const sr_arena *a, size_t *largest) {
+/* The number of chunks held, in use or spare; *held (if given): their bytes. */
+int sr_arena_chunk_count(const sr_arena *a, size_t *held) {
     int n = 0;
-    size_t big = 0;
-    for (const sr_arena_chunk *c = a->chunks; c; c = c->next) {
-        n++;
-        if (c->size > big)
-            big = c->size;
-    }
-    if (largest)
-        *largest = big;
+    size_t bytes = 0;
+    for (const sr_arena_chunk *list[2] = { a->chunks, a->spare }, **l = list; l < list + 2; l++)
+        for (const sr_arena_chunk *c = *l; c; c = c->next) {
+            n++;
+            bytes += c->size;
+        }
+    if (held)
+        *held = bytes;
     return n;
 }
 

@@ -19,9 +19,9 @@
 /* Arenas (arena.c).                                                      */
 /* ===================================================================== */
 
-/* Number of chunks an arena holds and (if largest) the biggest chunk's
- * usable size; for metrics and tests. */
-int sr_arena_chunk_count(const sr_arena *a, size_t *largest);
+/* Number of chunks an arena holds, in use or spare, and (if held) their
+ * bytes; for tests. */
+int sr_arena_chunk_count(const sr_arena *a, size_t *held);
 
 /* ===================================================================== */
 /* Worker pool (pool.c).                                                  */

@@ -70,15 +70,16 @@ typedef struct sr_arena_chunk sr_arena_chunk;
 typedef struct sr_arena {
     char *cur;              /* next free byte of the current chunk */
     char *end;              /* end of the current chunk */
-    sr_arena_chunk *chunks; /* all chunks, newest first */
+    sr_arena_chunk *chunks; /* the chunks in use, newest first */
+    sr_arena_chunk *spare;  /* chunks the last batch used, for this one */
     size_t bytes;           /* bytes handed out since the last reset (metrics) */
 } sr_arena;
 
 void sr_arena_init(sr_arena *a);
 /* Slow path of sr_arena_alloc: start a new chunk big enough for n bytes. */
 void *sr_arena_alloc_slow(sr_arena *a, size_t n);
-/* Free everything allocated since init/reset; keeps one chunk, big enough
- * for as much as was allocated, for reuse. */
+/* Free everything allocated since init/reset; the memory is kept for the
+ * next batch (as much as this one used). */
 void sr_arena_reset(sr_arena *a);
 void sr_arena_free(sr_arena *a);
 
@@ -387,6 +388,9 @@ static inline void sr_prefetch_none(const void *k) { (void)k; }
         /* slot: high 32 bits of the hash, low 32 bits entry index + 1;        \
          * 0 = empty. The tag keeps probes away from entries and keys. */      \
         uint64_t *slots; uint64_t mask;                                        \
+        /* 128 bytes in all: tables of different workers side by side in  \
+         * an array never share a cache line (no false sharing). */        \
+        char pad_[128 - 5 * 8];                                                \
     } NAME;                                                                    \
     static inline void NAME##_init(NAME *m) { memset(m, 0, sizeof *m); }       \
     static inline void NAME##_free(NAME *m) {                                  \
