@@ -2,6 +2,7 @@
 #   make            build build/streamc, build/libstreamrt.a and build/kafka-mock
 #   make check      install test dependencies if missing, build, run every test
 #   make demo       install dependencies if missing, compile a sample, run it on bundled input
+#   make bench      run the benchmarks (bench/), write bench/RESULTS.md; not part of check
 #   make install    PREFIX=/usr/local (default), DESTDIR for staging; make uninstall
 #   make V=1        show the commands
 
@@ -131,8 +132,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash samples/demo.sh
 
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash bench/run.sh
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all check deps demo clean install uninstall
+.PHONY: all check deps demo bench clean install uninstall
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
