@@ -858,6 +858,9 @@ static void emit_update_state(emitter *E, dag_node *n) {
     emit(E, "    bool added;\n");
     emit(E, "    for (int64_t i = 0; i < old->map.len; i++) { /* keys with state, in order */\n");
     emit(E, "        %s_ent *e = &old->map.ents[i];\n", ST);
+    emit(E, "        if (i + SR_AHEAD < old->map.len) { /* lookups are cache misses: fetch ahead */\n");
+    emit(E, "            %s_prefetch(g, e[SR_AHEAD].hash);\n", G);
+    emit(E, "            %s_prefetch(&now->map, e[SR_AHEAD].hash);\n        }\n", ST);
     emit(E, "        %s_new *v = %s_find(g, e->key, e->hash);\n", G, G);
     emit(E, "        sr_seq vs = {0};\n");
     emit(E, "        if (v) { v->seen = true; vs = v->vs; }\n");

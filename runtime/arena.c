@@ -23,8 +23,8 @@
 #define MIN_CHUNK ((size_t)64 * 1024)
 /* Beyond this, chunks stop doubling (a huge batch still gets what it asks). */
 #define MAX_GROWTH ((size_t)64 * 1024 * 1024)
-/* Chunks this big ask the kernel for transparent huge pages. */
-#define HUGE_CHUNK ((size_t)4 * 1024 * 1024)
+/* Blocks this big ask the kernel for transparent huge pages. */
+#define HUGE_MIN ((size_t)4 * 1024 * 1024)
 
 struct sr_arena_chunk {
     sr_arena_chunk *next;
@@ -60,6 +60,14 @@ void *sr_xrealloc(void *p, size_t n) {
     if (!q)
         oom(n);
     return q;
+}
+
+void sr_advise_huge(void *p, size_t n) {
+    if (n < HUGE_MIN)
+        return;
+    uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, end = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+    if (end > start)
+        madvise((void *)start, end - start, MADV_HUGEPAGE); /* a hint: failure is fine */
 }
 
 /* ===================================================================== */
@@ -105,8 +113,7 @@ void *sr_arena_alloc_slow(sr_arena *a, size_t n) {
     if (!c) {
         c = sr_xmalloc(sizeof *c + size);
         c->size = size;
-        if (size >= HUGE_CHUNK) /* 2 MB pages: far fewer page faults */
-            madvise((void *)(((uintptr_t)c + 4095) & ~(uintptr_t)4095), size - 4096, MADV_HUGEPAGE);
+        sr_advise_huge(c, sizeof *c + size);
     }
     a->bytes += n;
     if (big) {

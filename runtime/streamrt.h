@@ -364,6 +364,7 @@ static inline uint64_t sr_hash_mix(uint64_t h, uint64_t field) {
 /*        returns the value slot; *added says it is new (then the caller  */
 /*        initialises *V; the key is stored as given, views included).    */
 /*   K *wc_map_last_key(wc_map *m);   the key added last, to store a copy */
+/*   void wc_map_prefetch(const wc_map *m, uint64_t hash);  fetch a slot  */
 /*   wc_map_ahead: puts queued SR_AHEAD deep, so that their cache misses */
 /*        overlap: wc_map_ahead_init, wc_map_ahead_push (hands back the  */
 /*        oldest element once full), wc_map_ahead_pop (the rest at end)  */
@@ -373,6 +374,9 @@ static inline uint64_t sr_hash_mix(uint64_t h, uint64_t field) {
 void *sr_xmalloc(size_t n);              /* malloc that aborts on OOM */
 void *sr_xcalloc(size_t n, size_t size); /* calloc that aborts on OOM */
 void *sr_xrealloc(void *p, size_t n);
+/* Ask for transparent huge pages for a big block (4 MB or more): one page
+ * fault per 2 MB instead of per 4 KB as it fills. A hint only. */
+void sr_advise_huge(void *p, size_t n);
 
 /* How many puts a map's look-ahead queue holds: a power of two. */
 #define SR_AHEAD 16
@@ -403,10 +407,12 @@ static inline void sr_prefetch_none(const void *k) { (void)k; }
     static void NAME##_grow(NAME *m) {                                         \
         int64_t cap = m->cap ? m->cap * 2 : 64;                                \
         m->ents = (NAME##_ent *)sr_xrealloc(m->ents, (size_t)cap * sizeof *m->ents); \
+        sr_advise_huge(m->ents, (size_t)cap * sizeof *m->ents);                \
         m->cap = cap;                                                          \
         uint64_t nslots = (uint64_t)cap * 2;                                   \
         free(m->slots);                                                        \
         m->slots = (uint64_t *)sr_xcalloc(nslots, sizeof *m->slots);           \
+        sr_advise_huge(m->slots, nslots * sizeof *m->slots);                   \
         m->mask = nslots - 1;                                                  \
         for (int64_t i = 0; i < m->len; i++) {                                 \
             uint64_t h = m->ents[i].hash, j = h & m->mask;                     \
@@ -441,6 +447,10 @@ static inline void sr_prefetch_none(const void *k) { (void)k; }
         m->slots[j] = tag | (uint64_t)(++m->len);                              \
         *added = true;                                                         \
         return &e->val;                                                        \
+    }                                                                          \
+    /* Fetch the slot that a later find or put of this hash reads. */        \
+    static inline void NAME##_prefetch(const NAME *m, uint64_t hash) {         \
+        if (m->slots) __builtin_prefetch(&m->slots[hash & m->mask]);           \
     }                                                                          \
     /* A look-ahead queue of puts, a ring (see NAME_ahead_push). */            \
     typedef struct NAME##_ahead {                                              \

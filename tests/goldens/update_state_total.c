@@ -388,6 +388,10 @@ static void node_3_reduce(sr_ctx *cx, int task, void *arg) {
     bool added;
     for (int64_t i = 0; i < old->map.len; i++) { /* keys with state, in order */
         ST3_ent *e = &old->map.ents[i];
+        if (i + SR_AHEAD < old->map.len) { /* lookups are cache misses: fetch ahead */
+            G3_prefetch(g, e[SR_AHEAD].hash);
+            ST3_prefetch(&now->map, e[SR_AHEAD].hash);
+        }
         G3_new *v = G3_find(g, e->key, e->hash);
         sr_seq vs = {0};
         if (v) { v->seen = true; vs = v->vs; }
