@@ -8,8 +8,8 @@
 # runs first as the baseline. Times are printed, never asserted.
 #   bash bench/checkpoint.sh [KEYS] [UPDATES_PER_BATCH] [BATCHES]
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-streamc="$root/build/streamc"
+. "$(dirname "$0")/lib.sh"
+root=$bench_root
 keys=${1:-1000000}
 updates=${2:-100000}
 batches=${3:-41}
@@ -29,7 +29,6 @@ totals.foreachRDD(r => r.count())
 PROG
 "$streamc" totals.stream -o totals
 run() { ./totals --clock manual --batches "$batches" --conf streamc.logLevel=DEBUG "$@" 2>&1 >/dev/null; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # batch times leave out the first batch (it creates the keys)
 run > plain.log
 run --checkpoint ck > ck.log

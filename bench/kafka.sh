@@ -5,8 +5,8 @@
 # runs three times, the best run counts. Times are printed, never asserted.
 #   bash bench/kafka.sh [RECORDS] [PARTITIONS]
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
+. "$(dirname "$0")/lib.sh"
+root=$bench_root
 records=${1:-1000000}
 parts=${2:-16}  # the mock cluster keeps about 100 000 records per partition
 work=$(mktemp -d)
@@ -33,7 +33,6 @@ val stream = KafkaUtils.createDirectStream[String, String](ssc, PreferConsistent
 stream.map(_.value).flatMap(_.split(" ")).map((_, 1)).reduceByKey(_ + _).foreachRDD(r => println(r.count()))
 PROG
 "$streamc" wc.stream -o wc
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 best_kcat=0 best_ours=0
 for _ in 1 2 3; do
     t0=$(now_ms)

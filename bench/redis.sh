@@ -14,8 +14,8 @@
 # transaction); never asserts a time.
 #   bash bench/redis.sh [KEYS] [BATCHES]
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
+. "$(dirname "$0")/lib.sh"
+root=$bench_root
 keys=${1:-100000}
 batches=${2:-10}
 work=$(mktemp -d)
@@ -25,7 +25,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 redis_start
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 batch_ms() { sed -n 's/.*INFO Batch [0-9]* ms: .* processing \([0-9.]*\) ms.*/\1/p' "$1" | median; }
 
 # ---- sink: every batch holds `keys` distinct words, each twice ----

@@ -7,8 +7,8 @@
 # Not part of `make check`: times are printed, never asserted.
 #   bash bench/window.sh [BATCHES] [LINES_PER_BATCH]
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-streamc="$root/build/streamc"
+. "$(dirname "$0")/lib.sh"
+root=$bench_root
 batches=${1:-400}
 lines=${2:-5000}
 work=$(mktemp -d)
@@ -47,11 +47,11 @@ for _ in 1 2 3 4 5; do
             sed -n 's/.*processing \([0-9.]*\) ms.*/\1/p' | tail -n +151 >> "$work/$prog.times"
     done
 done
-median() { sort -n "$work/$1.times" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+median_of() { median < "$work/$1.times"; }
 echo "window benchmark: $batches batches x $lines records, 1000 keys, slide 1 batch, local[1]"
 for kind in sum max recompute; do
-    t10=$(median "${kind}10")
-    t100=$(median "${kind}100")
+    t10=$(median_of "${kind}10")
+    t100=$(median_of "${kind}100")
     case $kind in
         sum) label="sum with inverse " ;;
         max) label="max (Two-Stacks) " ;;

@@ -18,6 +18,7 @@ run bash tests/e2e/signals.sh
 run bash tests/e2e/broadcast_file.sh
 run bash tests/samples/run.sh
 run bash tests/goldens/run.sh
+run bash tests/bench/smoke.sh
 run bash tests/install/make.sh
 run bash tests/install/cmake.sh
 run bash tests/install/man.sh

@@ -21,15 +21,18 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/tests/parallel.sh"
 pass=0 fail=0 skip=0
-B=${SANITIZE_BUILD:-$root/build/asan}
+B=${SANITIZE_BUILD:-build/asan}
+# make gets the directory as given: the header dependencies it records
+# (-MMD) name targets that way, and must match the next run's targets
+make_b=$B
 case $B in /*) ;; *) B=$root/$B ;; esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$root"
 
 echo "building in $B ..."
-if ! make -j2 --no-print-directory B="$B" SANITIZE=address,undefined CFLAGS="-O1 -g" \
-        "$B/streamc" "$B/libstreamrt.a" "$B/unit_tests" > "$work/build.log" 2>&1; then
+if ! make -j2 --no-print-directory B="$make_b" SANITIZE=address,undefined CFLAGS="-O1 -g" \
+        "$make_b/streamc" "$make_b/libstreamrt.a" "$make_b/unit_tests" > "$work/build.log" 2>&1; then
     tail -30 "$work/build.log"
     echo "sanitize: 0 passed, 1 failed, 0 skipped"
     exit 1
