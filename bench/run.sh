@@ -3,11 +3,11 @@
 # collected in bench/RESULTS.md with the machine and the date. Inputs are
 # generated deterministically (build/bench/ keeps the corpus between runs).
 # Not part of `make check`: times and ratios are printed, never asserted.
-#   BENCH_MB=100 BENCH_ROUNDS=5 bash bench/run.sh
+#   BENCH_MB=100 BENCH_ROUNDS=7 bash bench/run.sh
 set -eu
 . "$(dirname "$0")/lib.sh"
 mb=${BENCH_MB:-100}
-rounds=${BENCH_ROUNDS:-5}
+rounds=${BENCH_ROUNDS:-7}
 results=$bench_root/bench/RESULTS.md
 body=$(mktemp)
 trap 'rm -f "$body"' EXIT
