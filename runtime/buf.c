@@ -32,27 +32,8 @@ void sr_buf_grow(sr_buf *b, size_t n) {
     b->cap = cap;
 }
 
-/* Room for n more bytes. */
-static inline void reserve(sr_buf *b, size_t n) {
-    if (SR_UNLIKELY(b->cap - b->len < n))
-        sr_buf_grow(b, n);
-}
-
-void sr_buf_put(sr_buf *b, const char *p, size_t n) {
-    if (!n)
-        return;
-    reserve(b, n);
-    memcpy(b->ptr + b->len, p, n);
-    b->len += n;
-}
-
 void sr_buf_cstr(sr_buf *b, const char *s) {
     sr_buf_put(b, s, strlen(s));
-}
-
-void sr_buf_char(sr_buf *b, char c) {
-    reserve(b, 1);
-    b->ptr[b->len++] = c;
 }
 
 void sr_buf_bool(sr_buf *b, bool v) {

@@ -284,11 +284,27 @@ typedef struct sr_buf {
 } sr_buf;
 
 void sr_buf_free(sr_buf *b);
-void sr_buf_put(sr_buf *b, const char *p, size_t n);
+/* Room for n more bytes at b->ptr + b->len (the caller then adds to len). */
+void sr_buf_grow(sr_buf *b, size_t n);
+static inline char *sr_buf_room(sr_buf *b, size_t n) {
+    if (SR_UNLIKELY(b->cap - b->len < n))
+        sr_buf_grow(b, n);
+    return b->ptr + b->len;
+}
+/* Appends, inline: formatting an output is a loop of these. */
+static inline void sr_buf_put(sr_buf *b, const char *p, size_t n) {
+    if (!n)
+        return;
+    memcpy(sr_buf_room(b, n), p, n);
+    b->len += n;
+}
+static inline void sr_buf_char(sr_buf *b, char c) {
+    *sr_buf_room(b, 1) = c;
+    b->len++;
+}
 static inline void sr_buf_clear(sr_buf *b) { b->len = 0; }
 static inline void sr_buf_str(sr_buf *b, sr_str s) { sr_buf_put(b, s.ptr, (size_t)s.len); }
 void sr_buf_cstr(sr_buf *b, const char *s);
-void sr_buf_char(sr_buf *b, char c);
 void sr_buf_long(sr_buf *b, int64_t v);     /* Scala Int/Long toString */
 void sr_buf_double(sr_buf *b, double v);    /* Scala/Java Double.toString: 1.0 0.1 1.0E10 NaN Infinity */
 void sr_buf_bool(sr_buf *b, bool v);        /* true / false */
@@ -691,13 +707,6 @@ void sr_broadcast_refresh(sr_batch *b, int id, sr_seq *live);
 /* reads past its end: on bad input it sets `bad` and returns zeros.      */
 /* ===================================================================== */
 
-/* Room for n more bytes at b->ptr + b->len (the caller then adds to len). */
-void sr_buf_grow(sr_buf *b, size_t n);
-static inline char *sr_buf_room(sr_buf *b, size_t n) {
-    if (SR_UNLIKELY(b->cap - b->len < n))
-        sr_buf_grow(b, n);
-    return b->ptr + b->len;
-}
 static inline void sr_enc_u64(sr_buf *b, uint64_t v) {
     char *p = sr_buf_room(b, 10), *q = p;
     while (v >= 0x80) {
