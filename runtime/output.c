@@ -10,6 +10,13 @@
  * directory of that name from an earlier run is swapped out atomically and
  * removed), and finally the parent directory is fsync'ed. Readers see
  * either nothing or the whole batch.
+ *
+ * A full disk (ENOSPC, EDQUOT, EFBIG) does not lose the batch: the parts
+ * that could not be written are kept in memory, and the commit retries the
+ * whole directory with back-off (0.1 s doubling to 5 s) until it is
+ * written or a stop signal comes. Any other error, or a stop while
+ * waiting, fails the batch: the run stops, and a restart from the
+ * checkpoint writes it again.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +26,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -71,14 +79,21 @@ void sr_println(sr_batch *b, const sr_buf *line) {
 #define MAX_PARTS_TRACKED 4096
 
 struct sr_saver {
+    sr_runtime *rt;
+    int64_t time_ms;        /* the batch's */
     char final[PATH_MAX];   /* prefix-<ms>[.suffix] */
     char parent[PATH_MAX];  /* its directory */
     char name[NAME_MAX + 1];/* its last component */
     char tmp[PATH_MAX + NAME_MAX + 32]; /* parent/.name.tmp-<pid> */
     pthread_mutex_t lock;
     _Atomic bool failed;    /* an error was logged; commit will fail */
+    _Atomic bool no_space;  /* a write found the disk full: commit retries */
+    _Atomic int space_errno;/* which error said so */
     unsigned char written[MAX_PARTS_TRACKED]; /* part files created */
+    sr_buf held[MAX_PARTS_TRACKED]; /* parts not written for want of space */
 };
+
+static bool is_no_space(int e) { return e == ENOSPC || e == EDQUOT || e == EFBIG; }
 
 static void save_error(sr_saver *s, const char *what, const char *path) {
     int e = errno;
@@ -131,6 +146,8 @@ static void remove_stale_temps(const char *parent) {
 sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix) {
     sr_saver *s = sr_xcalloc(1, sizeof *s);
     pthread_mutex_init(&s->lock, NULL);
+    s->rt = b->rt;
+    s->time_ms = b->time_ms;
     int n;
     if (suffix && *suffix)
         n = snprintf(s->final, sizeof s->final, "%s-%lld.%s", prefix, (long long)b->time_ms, suffix);
@@ -172,29 +189,37 @@ sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix) {
     return s;
 }
 
-/* Create (or replace) one file in the temp dir with the given bytes, fsync'ed. */
+/* An error of step `what`: a full disk only notes it (errno kept), any
+ * other fails the saver. -1 either way. */
+static int step_error(sr_saver *s, const char *what, const char *path) {
+    int e = errno;
+    if (is_no_space(e)) {
+        s->no_space = true;
+        s->space_errno = e;
+        errno = e;
+        return -1;
+    }
+    save_error(s, what, path);
+    return -1;
+}
+
+/* Create (or replace) one file in the temp dir with the given bytes,
+ * fsync'ed. 0, or -1 (a full disk leaves it to the commit's retries). */
 static int write_file(sr_saver *s, const char *name, const char *p, size_t n) {
     char path[sizeof s->tmp + 32];
     snprintf(path, sizeof path, "%s/%s", s->tmp, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        save_error(s, "create", path);
-        return -1;
-    }
-    if (sr_write_all(fd, p, n) != 0) {
-        save_error(s, "write", path);
+    if (fd < 0)
+        return step_error(s, "create", path);
+    if (sr_write_all(fd, p, n) != 0 || fsync(fd) != 0) {
+        int e = errno;
         close(fd);
-        return -1;
+        unlink(path); /* give the space back */
+        errno = e;
+        return step_error(s, "write", path);
     }
-    if (fsync(fd) != 0) {
-        save_error(s, "fsync", path);
-        close(fd);
-        return -1;
-    }
-    if (close(fd) != 0) {
-        save_error(s, "close", path);
-        return -1;
-    }
+    if (close(fd) != 0)
+        return step_error(s, "close", path);
     return 0;
 }
 
@@ -203,8 +228,14 @@ void sr_save_part(sr_saver *s, int part, const sr_buf *text) {
         return;
     char name[32];
     snprintf(name, sizeof name, "part-%05d", part);
-    if (write_file(s, name, text->ptr ? text->ptr : "", text->len) == 0 && part < MAX_PARTS_TRACKED)
-        s->written[part] = 1;
+    if (write_file(s, name, text->ptr ? text->ptr : "", text->len) == 0) {
+        if (part < MAX_PARTS_TRACKED)
+            s->written[part] = 1;
+    } else if (!s->failed && part < MAX_PARTS_TRACKED) { /* no space: keep it for the retries */
+        sr_buf_put(&s->held[part], text->ptr ? text->ptr : "", text->len);
+    } else if (!s->failed) {
+        save_error(s, "write", name);
+    }
 }
 
 /* Put tmp in place of final. An existing final is exchanged atomically
@@ -234,40 +265,73 @@ static int install(sr_saver *s) {
     return 0;
 }
 
-int sr_save_commit(sr_saver *s, int nparts) {
-    int rc = -1;
-    if (s->failed)
-        goto out;
-    /* Empty partitions still have their (empty) part file, as in Spark. */
-    for (int i = 0; i < nparts && !s->failed; i++) {
-        if (i < MAX_PARTS_TRACKED && s->written[i])
-            continue;
-        char path[sizeof s->tmp + 32];
-        snprintf(path, sizeof path, "%s/part-%05d", s->tmp, i);
-        if (access(path, F_OK) == 0)
-            continue;
+/* One attempt at the rest of the directory: the held parts, the empty
+ * parts, _SUCCESS, the fsyncs and the rename. 0, or -1 with errno set. */
+static int try_commit(sr_saver *s, int nparts) {
+    s->no_space = false;
+    for (int i = 0; i < nparts; i++) {
         char name[32];
         snprintf(name, sizeof name, "part-%05d", i);
-        write_file(s, name, "", 0);
+        if (i < MAX_PARTS_TRACKED && s->written[i])
+            continue;
+        /* empty partitions still have their (empty) part file, as in Spark */
+        const sr_buf *text = i < MAX_PARTS_TRACKED ? &s->held[i] : NULL;
+        if (!text) {
+            char path[sizeof s->tmp + 32];
+            snprintf(path, sizeof path, "%s/%s", s->tmp, name);
+            if (access(path, F_OK) == 0)
+                continue;
+        }
+        if (write_file(s, name, text && text->ptr ? text->ptr : "", text ? text->len : 0) != 0)
+            return -1;
+        if (i < MAX_PARTS_TRACKED) {
+            s->written[i] = 1;
+            sr_buf_free(&s->held[i]);
+        }
     }
-    if (s->failed || write_file(s, "_SUCCESS", "", 0) != 0)
-        goto out;
-    if (sr_fsync_dir(s->tmp) != 0) {
-        save_error(s, "fsync", s->tmp);
-        goto out;
+    if (write_file(s, "_SUCCESS", "", 0) != 0)
+        return -1;
+    if (sr_fsync_dir(s->tmp) != 0)
+        return step_error(s, "fsync", s->tmp);
+    if (install(s) != 0)
+        return step_error(s, "rename into place", s->final);
+    if (sr_fsync_dir(s->parent) != 0)
+        return step_error(s, "fsync", s->parent);
+    return 0;
+}
+
+int sr_save_commit(sr_saver *s, int nparts) {
+    int rc = -1, tries = 0;
+    int64_t wait_us = 100000;
+    while (!s->failed) {
+        if (try_commit(s, nparts) == 0) {
+            rc = 0;
+            break;
+        }
+        if (s->failed || !s->no_space)
+            break;
+        if (tries++ == 0)
+            sr_log(SR_LOG_WARN, "saveAsTextFiles: %s: %s; batch %lld ms waits for space and retries",
+                   s->final, strerror(s->space_errno), (long long)s->time_ms);
+        if (sr_stop_requested()) {
+            sr_log(SR_LOG_ERROR, "saveAsTextFiles: stopping before %s could be written (%s); a restart from "
+                                 "the checkpoint writes it", s->final, strerror(s->space_errno));
+            break;
+        }
+        struct timespec ts = { wait_us / 1000000, (wait_us % 1000000) * 1000 };
+        nanosleep(&ts, NULL);
+        wait_us = wait_us * 2 > 5000000 ? 5000000 : wait_us * 2;
     }
-    if (install(s) != 0) {
-        save_error(s, "rename into place", s->final);
-        goto out;
+    if (rc == 0 && tries)
+        sr_log(SR_LOG_INFO, "saveAsTextFiles: %s written after %d retries", s->final, tries);
+    if (rc != 0) {
+        if (s->tmp[0])
+            sr_remove_tree(s->tmp);
+        if (s->rt)
+            s->rt->batch_failed = true; /* the batch does not count: the run stops */
     }
-    if (sr_fsync_dir(s->parent) != 0) {
-        save_error(s, "fsync", s->parent);
-        goto out;
-    }
-    rc = 0;
-out:
-    if (rc != 0 && s->tmp[0])
-        sr_remove_tree(s->tmp);
+    for (int i = 0; i < MAX_PARTS_TRACKED; i++)
+        sr_buf_free(&s->held[i]);
     pthread_mutex_destroy(&s->lock);
     free(s);
     return rc;

@@ -107,7 +107,7 @@ static void on_signal(int sig) {
 }
 
 typedef struct saved_signals {
-    struct sigaction intr, term;
+    struct sigaction intr, term, xfsz;
 } saved_signals;
 
 static void install_signals(sr_runtime *rt, saved_signals *old) {
@@ -123,11 +123,18 @@ static void install_signals(sr_runtime *rt, saved_signals *old) {
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, &old->intr);
     sigaction(SIGTERM, &sa, &old->term);
+    /* past a file-size limit a write fails with EFBIG, a full disk, and
+     * waits; it does not kill the program */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &ign, &old->xfsz);
 }
 
 static void restore_signals(const saved_signals *old) {
     sigaction(SIGINT, &old->intr, NULL);
     sigaction(SIGTERM, &old->term, NULL);
+    sigaction(SIGXFSZ, &old->xfsz, NULL);
     wake_sem = NULL;
 }
 
