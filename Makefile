@@ -3,6 +3,8 @@
 #   make check      install test dependencies if missing, build, run every test
 #   make demo       install dependencies if missing, compile a sample, run it on bundled input
 #   make bench      run the benchmarks (bench/), write bench/RESULTS.md; not part of check
+#   make fuzz       build build/fuzz/fuzz_frontend (clang, libFuzzer) and fuzz the front end
+#                   for FUZZ_TIME seconds (default 600); see docs/fuzzing.md
 #   make install    PREFIX=/usr/local (default), DESTDIR for staging; make uninstall
 #   make V=1        show the commands
 
@@ -90,6 +92,35 @@ $(B)/unit_tests: $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(FRONT_OBJ) $(B)/libstreamrt.a -lcunit $(LDLIBS)
 
+# ---- fuzz: the front end and checker under libFuzzer + ASan + UBSan, built
+# with clang into $(B)/fuzz/ (never mixed with the gcc objects). Findings go
+# to $(B)/fuzz/findings/; keep each one in tests/fuzz/regressions/.
+CC_FUZZ    ?= clang
+FUZZ_TIME  ?= 600
+FZ         := $(B)/fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_OBJ   := $(FZ)/parser.o $(FZ)/lexer.o $(GRAMMAR_SRC:%.c=$(FZ)/%.o) $(COMPILER_SRC:%.c=$(FZ)/%.o)
+FUZZ_ARGS  := -max_len=4096 -timeout=10 -dict=tests/fuzz/stream.dict -artifact_prefix=$(FZ)/findings/
+
+$(FZ)/parser.o $(FZ)/lexer.o: $(FZ)/%.o: $(B)/%.c $(B)/parser.h $(B)/lexer.h
+	@mkdir -p $(dir $@)
+	@echo "  CCFUZZ  $<"
+	$(Q)$(CC_FUZZ) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -Wno-unused-function -MMD -c -o $@ $<
+$(FZ)/%.o: %.c | $(B)/parser.h $(B)/lexer.h
+	@mkdir -p $(dir $@)
+	@echo "  CCFUZZ  $<"
+	$(Q)$(CC_FUZZ) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) $(WARN) -MMD -c -o $@ $<
+$(FZ)/fuzz_frontend: $(FZ)/tests/fuzz/fuzz_frontend.o $(FUZZ_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC_FUZZ) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lm
+
+fuzz: $(FZ)/fuzz_frontend
+	@mkdir -p $(FZ)/corpus $(FZ)/findings
+	$(Q)for f in samples/*.stream $$(find tests -name '*.stream') tests/fuzz/regressions/*; do \
+	    [ -f "$$f" ] && cp "$$f" $(FZ)/corpus/seed-$$(echo "$$f" | tr / _); done; true
+	$(FZ)/fuzz_frontend $(FUZZ_ARGS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(FZ)/corpus
+
 # ---- install: bin/streamc, lib/libstreamrt.a, include/streamc/streamrt.h,
 # lib/pkgconfig/streamc-runtime.pc, share/streamc/streamc.mk,
 # share/man/man1/streamc.1, lib/cmake/Streamc/ (find_package). The installed
@@ -139,5 +170,5 @@ bench: deps
 clean:
 	rm -rf $(B)
 
-.PHONY: all check deps demo bench clean install uninstall
+.PHONY: all check deps demo bench clean install uninstall fuzz
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

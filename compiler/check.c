@@ -276,8 +276,7 @@ bool ck_const_duration(checker *C, ast *e, int64_t *ms) {
             unit = 1;
         if (!unit)
             return false;
-        *ms = n * unit;
-        return true;
+        return !__builtin_mul_overflow(n, unit, ms); /* Minutes(Long.MaxValue) is no duration */
     }
     ast *init = ck_global_init(C, e);
     return init && ck_const_duration(C, init, ms);
@@ -701,7 +700,8 @@ static const type *function_call(checker *C, ast *call, const type *expect) {
     if (!strcmp(fn, "Seconds") || !strcmp(fn, "Minutes") || !strcmp(fn, "Milliseconds")) {
         int64_t ms;
         if (!ck_const_duration(C, call, &ms))
-            return ck_error_at(C, call, "%s needs a constant number", fn);
+            return ck_error_at(C, call, ck_const_int(C, ck_arg(call, 0), &ms) ? "%s: duration out of range"
+                                                                               : "%s needs a constant number", fn);
         ck_set_method(call, M_IGNORED);
         return ty_duration();
     }

@@ -27,6 +27,16 @@ void plan_dag(dag *d, bool fuse) {
                 in->materialized = false;
         }
     }
+    /* nodes come after their inputs, so the chain behind a node is already
+     * cut when the node is measured */
+    for (int i = 0; i < d->len; i++) {
+        dag_node *n = d->nodes[i];
+        int len = 0;
+        for (dag_node *at = n; op_class_of(n->op) == OPC_NARROW && !at->materialized; at = at->in[0])
+            len++;
+        if (len > MAX_FUSED)
+            n->materialized = true;
+    }
 }
 
 int plan_chain(dag_node *in, dag_node **chain, dag_node **base) {

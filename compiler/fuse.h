@@ -12,6 +12,11 @@
 
 #include "dag.h"
 
+/* At most this many narrow nodes fuse into one chain; a longer chain is
+ * cut by materialising a node (the emitter keeps a chain's steps in
+ * fixed arrays of 64). */
+#define MAX_FUSED 32
+
 /* Count consumers and set `materialized` on every node. With fuse == false
  * (-fno-fuse) every operation gets its own loop and collection. */
 void plan_dag(dag *d, bool fuse);

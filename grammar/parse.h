@@ -11,7 +11,8 @@
 #include "source.h"
 
 /* Parse the whole file. Returns the AST_PROGRAM node (allocated in `pool`),
- * or NULL only when nothing could be built; check src->errors either way. */
+ * or NULL when nothing could be built or the tree is nested too deeply for
+ * later passes to walk (after reporting it); check src->errors either way. */
 ast *parse_program(source *src, ast_pool *pool);
 
 /* Parse the bytes [start, end) of `src` as one expression (used for the

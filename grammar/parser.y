@@ -722,6 +722,31 @@ static void yyerror(YYLTYPE *loc, parse_ctx *ctx, const char *msg) {
 /* Entry points                                                          */
 /* ===================================================================== */
 
+/* Later passes walk the tree recursively, so its depth is bounded here:
+ * a chain such as 1+1+...+1 or x.f.f...f is deep without deepening the
+ * parser's stack, and a million links would overflow the C stack. */
+#define MAX_TREE_DEPTH 1000
+
+/* The first node more than `limit` levels below `n`, or NULL. Recurses at
+ * most `limit` levels itself. */
+static const ast *too_deep(const ast *n, int limit) {
+    if (!n)
+        return NULL;
+    if (limit == 0)
+        return n;
+    const ast *kids[] = {n->a, n->b, n->c, n->type}, *deep;
+    for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
+        if ((deep = too_deep(kids[i], limit - 1)))
+            return deep;
+    for (int i = 0; i < n->list.len; i++)
+        if ((deep = too_deep(n->list.items[i], limit - 1)))
+            return deep;
+    for (int i = 0; i < n->targs.len; i++)
+        if ((deep = too_deep(n->targs.items[i], limit - 1)))
+            return deep;
+    return NULL;
+}
+
 static ast *parse_range(source *src, ast_pool *pool, int32_t start, int32_t end, enum lex_mode mode,
                         int depth) {
     parse_ctx ctx = {.src = src, .pool = pool, .mode = mode};
@@ -735,6 +760,12 @@ static ast *parse_range(source *src, ast_pool *pool, int32_t start, int32_t end,
         return NULL;
     if (ctx.result && mode == LEX_PROGRAM)
         ctx.result->loc = (ast_loc){start, end};
+    const ast *deep = depth == 0 ? too_deep(ctx.result, MAX_TREE_DEPTH) : NULL;
+    if (deep) { /* the ${...} parts of strings are walked with their string */
+        source_error(src, deep->loc, "expression nested too deeply (more than %d levels)",
+                     MAX_TREE_DEPTH);
+        return NULL;
+    }
     return ctx.result;
 }
 

@@ -11,6 +11,7 @@ run() {
 }
 run build/unit_tests
 run bash tests/diag/run.sh
+run bash tests/fuzz/run.sh
 run bash tests/cli/run.sh
 run bash tests/e2e/run.sh
 run bash tests/e2e/fusion.sh
