@@ -3,6 +3,7 @@
 #   make check      install test dependencies if missing, build, run every test
 #   make demo       install dependencies if missing, compile a sample, run it on bundled input
 #   make bench      run the benchmarks (bench/), write bench/RESULTS.md; not part of check
+#   make soak       the overload test for SOAK_SECONDS (default 600); not part of check
 #   make fuzz       build build/fuzz/fuzz_frontend (clang, libFuzzer) and fuzz the front end
 #                   for FUZZ_TIME seconds (default 600); see docs/fuzzing.md
 #   make install    PREFIX=/usr/local (default), DESTDIR for staging; make uninstall
@@ -163,6 +164,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash samples/demo.sh
 
+# A long run of the overload test (tests/reliability/overload.sh): a socket
+# source fed faster than the program can go, memory sampled every second.
+SOAK_SECONDS ?= 600
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@OVERLOAD_SECONDS=$(SOAK_SECONDS) bash tests/reliability/overload.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash bench/run.sh
@@ -170,5 +178,5 @@ bench: deps
 clean:
 	rm -rf $(B)
 
-.PHONY: all check deps demo bench clean install uninstall fuzz
+.PHONY: all check deps demo bench clean install uninstall fuzz soak
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

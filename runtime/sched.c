@@ -889,6 +889,20 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
         else if (roll)
             rt->source_opts.wal_roll_ms = secs * 1000;
     }
+    const char *cap = sr_conf_get(rt, "streamc.receiver.bufferBytes");
+    if (cap) { /* bytes, or with a k/m/g suffix as Spark's sizes: 64m */
+        char *end;
+        errno = 0;
+        double n = strtod(cap, &end);
+        double unit = *end == 'k' || *end == 'K' ? 1024.0 : *end == 'm' || *end == 'M' ? 1048576.0
+                      : *end == 'g' || *end == 'G' ? 1073741824.0 : 1.0;
+        if (unit > 1)
+            end++;
+        if (end == cap || *end || errno || n * unit < 4096 || n * unit > 1e15)
+            sr_log(SR_LOG_WARN, "ignoring streamc.receiver.bufferBytes=%s: not a size of at least 4096 bytes", cap);
+        else
+            rt->source_opts.buffer_bytes = (size_t)(n * unit);
+    }
     const char *rate = sr_conf_get(rt, "spark.streaming.receiver.maxRate");
     if (rate) {
         char *end;

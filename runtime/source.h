@@ -16,6 +16,7 @@ typedef struct sr_source sr_source;
 /* Settings a source needs from the run's options. */
 typedef struct sr_source_opts {
     double max_rate;        /* spark.streaming.receiver.maxRate: records/s, 0 = unlimited */
+    size_t buffer_bytes;    /* streamc.receiver.bufferBytes: a receiver's bound, 0 = default */
     int64_t batch_ms;       /* the batch interval */
     /* spark.streaming.receiver.writeAheadLog.enable: the checkpoint
      * directory, under which receivers keep their log (wal/<key>/);

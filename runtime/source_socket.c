@@ -749,7 +749,7 @@ sr_source *sr_socket_source_open(const sr_source_spec *spec, const sr_source_opt
         s->host = sr_xcalloc(1, 1);
     snprintf(s->port, sizeof s->port, "%d", spec->port);
     s->max_rate = opts->max_rate > 0 ? opts->max_rate : 0;
-    s->cap = DEFAULT_CAP;
+    s->cap = opts->buffer_bytes > 0 ? opts->buffer_bytes : DEFAULT_CAP;
     s->fd = -1;
     if (opts->wal_dir && opts->wal_dir[0]) {
         char *name = file_name_of(sr_source_key(&s->base));

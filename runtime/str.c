@@ -674,9 +674,49 @@ sr_str sr_str_replace_all(sr_ctx *cx, sr_str s, sr_str pat, sr_str to) {
     return r;
 }
 
+/* Append piece to *scratch, growing it in the arena when full. */
+static inline void scratch_push(sr_ctx *cx, sr_seq *scratch, sr_str piece) {
+    if (SR_UNLIKELY(scratch->len == scratch->cap))
+        sr_seq_reserve(cx->arena, scratch, scratch->len < 32 ? 64 : scratch->len * 2, sizeof(sr_str));
+    ((sr_str *)scratch->ptr)[scratch->len++] = piece;
+}
+
+/* sr_str_split's general path (regexes, longer or empty separators) into
+ * the scratch buffer: nothing allocated per record either. */
+static sr_seq split_general_scratch(sr_ctx *cx, sr_str s, sr_str pat, sr_seq *scratch) {
+    scratch->len = 0;
+    if (s.len == 0) { /* "".split(x) == [""] */
+        scratch_push(cx, scratch, (sr_str){ "", 0 });
+        return *scratch;
+    }
+    sep local;
+    const sep *sp = get_sep(pat, &local);
+    int64_t index = 0, from = 0, ms, me;
+    bool any = false;
+    while (from <= s.len && find_sep(sp, pat.ptr, s.ptr, s.len, from, &ms, &me)) {
+        if (!(index == 0 && ms == 0 && me == 0)) {
+            /* Java: no empty leading string for a zero-width match at 0. */
+            scratch_push(cx, scratch, (sr_str){ s.ptr + index, ms - index });
+            index = me;
+            any = true;
+        }
+        from = me;
+        if (me == ms) {
+            from++;
+            while (from < s.len && ((unsigned char)s.ptr[from] & 0xC0) == 0x80)
+                from++;
+        }
+    }
+    scratch_push(cx, scratch, any ? (sr_str){ s.ptr + index, s.len - index } : s);
+    if (any) /* trailing empty strings go */
+        while (scratch->len > 0 && ((sr_str *)scratch->ptr)[scratch->len - 1].len == 0)
+            scratch->len--;
+    return *scratch;
+}
+
 sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str pat, sr_seq *scratch) {
     if (s.len == 0 || pat.len != 1 || strchr(".$|()[{^?*+\\", pat.ptr[0]) || pat.ptr[0] == '\0')
-        return sr_str_split(cx, s, pat);
+        return split_general_scratch(cx, s, pat, scratch);
     const char c = pat.ptr[0];
     const char *p = s.ptr;
     int64_t len = s.len;

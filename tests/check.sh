@@ -27,6 +27,8 @@ run bash tests/recovery/supervise.sh
 run bash tests/recovery/kill.sh
 run bash tests/recovery/checkpoint.sh
 run bash tests/recovery/wal.sh
+run bash tests/reliability/disk_full.sh
+run bash tests/reliability/overload.sh
 run bash tests/kafka/smoke.sh
 run bash tests/kafka/direct.sh
 run bash tests/redis/sink.sh

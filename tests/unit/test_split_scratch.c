@@ -43,6 +43,8 @@ static void test_java_cases(void) {
         same_as_split(cases[i], (int64_t)strlen(cases[i]), " ");
         same_as_split(cases[i], (int64_t)strlen(cases[i]), ",");
         same_as_split(cases[i], (int64_t)strlen(cases[i]), "\\s+");
+        same_as_split(cases[i], (int64_t)strlen(cases[i]), "");
+        same_as_split(cases[i], (int64_t)strlen(cases[i]), "a ");
     }
 }
 
@@ -56,6 +58,9 @@ static void test_random_lines(void) {
             line[i] = alphabet[rand() % (int)strlen(alphabet)];
         same_as_split(line, n, " ");
         same_as_split(line, n, ",");
+        same_as_split(line, n, ", ");
+        same_as_split(line, n, "\\s+");
+        same_as_split(line, n, "");
     }
 }
 
@@ -71,6 +76,17 @@ static void test_reuses_its_buffer(void) {
         sr_str_split_scratch(&cx, SR_LIT("x y z"), SR_LIT(" "), &scratch);
     CU_ASSERT_PTR_EQUAL(scratch.ptr, buf);
     CU_ASSERT_EQUAL(arena.bytes, before); /* nothing allocated per record */
+    /* the same for a regex and for "" (one character each) */
+    sr_str_split_scratch(&cx, SR_LIT("a  b\tc d e f g h"), SR_LIT("\\s+"), &scratch);
+    sr_str_split_scratch(&cx, SR_LIT("abcdefgh"), SR_LIT(""), &scratch);
+    buf = scratch.ptr;
+    before = arena.bytes;
+    for (int i = 0; i < 1000; i++) {
+        sr_str_split_scratch(&cx, SR_LIT("x  y\tz"), SR_LIT("\\s+"), &scratch);
+        sr_str_split_scratch(&cx, SR_LIT("xyz"), SR_LIT(""), &scratch);
+    }
+    CU_ASSERT_PTR_EQUAL(scratch.ptr, buf);
+    CU_ASSERT_EQUAL(arena.bytes, before);
 
     sr_arena_free(&arena);
 }
