@@ -700,8 +700,8 @@ static const type *function_call(checker *C, ast *call, const type *expect) {
     if (!strcmp(fn, "Seconds") || !strcmp(fn, "Minutes") || !strcmp(fn, "Milliseconds")) {
         int64_t ms;
         if (!ck_const_duration(C, call, &ms))
-            return ck_error_at(C, call, ck_const_int(C, ck_arg(call, 0), &ms) ? "%s: duration out of range"
-                                                                               : "%s needs a constant number", fn);
+            return ck_error_at(C, call, ck_nargs(call) == 1 && ck_const_int(C, ck_arg(call, 0), &ms)
+                                            ? "%s: duration out of range" : "%s needs a constant number", fn);
         ck_set_method(call, M_IGNORED);
         return ty_duration();
     }
