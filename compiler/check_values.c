@@ -131,8 +131,8 @@ const type *ck_option_method(checker *C, ast *call, ast *sel, const type *T) {
     const char *m = sel->name;
     ast *at = call ? call : sel;
     const type *E = T->elems[0];
-    if (!strcmp(m, "getOrElse")) {
-        if (!value_args(C, call, m, 1, E->kind == TY_NULL ? NULL : E, NULL))
+    if (!strcmp(m, "getOrElse")) { /* at, not call: NULL for o.getOrElse without parentheses */
+        if (!value_args(C, at, m, 1, E->kind == TY_NULL ? NULL : E, NULL))
             return ty_error();
         ck_set_method(at, M_OPT_GETORELSE);
         return E->kind == TY_NULL ? ck_arg(call, 0)->ty : E;
@@ -183,13 +183,13 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
         }
     }
     if (!strcmp(m, "contains")) {
-        if (!value_args(C, call, m, 1, E, NULL))
+        if (!value_args(C, at, m, 1, E, NULL))
             return ty_error();
         ck_set_method(at, M_SEQ_CONTAINS);
         return ty_bool();
     }
     if (!strcmp(m, "append") || !strcmp(m, "+=")) {
-        if (!value_args(C, call, m, 1, E, NULL))
+        if (!value_args(C, at, m, 1, E, NULL))
             return ty_error();
         ck_set_method(at, M_SEQ_APPEND);
         return ty_unit();
