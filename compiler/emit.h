@@ -58,6 +58,7 @@ char *zero_of(const type *t);         /* C zero value of a type (malloc'd) */
 
 /* lower.c */
 char *c_string_lit(const char *s, size_t len);
+char *c_comment_text(const char *s, size_t len);           /* any bytes, safe inside a comment */
 char *lower_expr(emitter *E, ast *e);                      /* C expression (malloc'd) */
 char *lower_expr_as(emitter *E, ast *e, const type *to);   /* with conversion */
 void lower_lambda(emitter *E, lambda_info *li);            /* a static function */

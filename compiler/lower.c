@@ -39,6 +39,24 @@ char *c_string_lit(const char *s, size_t len) {
     return sb_take(&b);
 }
 
+/* Any bytes as text for inside a C comment: printable ASCII as is, but
+ * `*`, `\` and `?` escaped (\052, \\, \?) and everything else as
+ * three-digit octal, so the text can neither end the comment (`*` + `/`),
+ * open a nested one, form a trigraph nor hold a newline. */
+char *c_comment_text(const char *s, size_t len) {
+    strbuf b = { 0 };
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' || c == '?')
+            sb_printf(&b, "\\%c", c);
+        else if (c >= 0x20 && c < 0x7f && c != '*')
+            sb_putc(&b, (char)c);
+        else
+            sb_printf(&b, "\\%03o", c);
+    }
+    return sb_take(&b);
+}
+
 static char *tmp_name(emitter *E, const char *stem) {
     return xasprintf("_%s%d", stem, ++E->tmp);
 }
@@ -896,7 +914,9 @@ void lower_lambda(emitter *E, lambda_info *li) {
     sb_puts(&sig, ")");
     int line, col;
     source_line_col(E->p->src, lam->loc.start, &line, &col);
-    emitln(E, "/* %s:%d: %s lambda */", E->p->src->path, line, li->driver ? "driver" : "executor");
+    char *path = c_comment_text(E->p->src->path, strlen(E->p->src->path));
+    emitln(E, "/* %s:%d: %s lambda */", path, line, li->driver ? "driver" : "executor");
+    free(path);
     emitln(E, "%s {", sig.ptr);
     sb_free(&sig);
     E->indent++;

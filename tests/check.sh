@@ -15,6 +15,7 @@ run bash tests/fuzz/run.sh
 run bash tests/cli/run.sh
 run bash tests/e2e/run.sh
 run bash tests/e2e/fusion.sh
+run bash tests/e2e/strings.sh
 run bash tests/e2e/signals.sh
 run bash tests/e2e/broadcast_file.sh
 run bash tests/samples/run.sh

@@ -135,10 +135,37 @@ static void test_emitted_c_is_specialised(void) {
     release(c);
 }
 
+/* Every byte of a literal survives into C: quotes, backslashes, trigraph
+ * starters, control bytes and NUL escaped, octal always three digits. */
+static void test_c_string_lit_escapes_any_bytes(void) {
+    static const char in[] = "a\"b\\c\?\?=d\?\?/\n\t\0" "7%s*/\xc3\xa9\xff";
+    char *lit = c_string_lit(in, sizeof in - 1);
+    CU_ASSERT_STRING_EQUAL(lit, "\"a\\\"b\\\\c\\?\\?=d\\?\\?/\\012\\011\\0007%s*/\\303\\251\\377\"");
+    free(lit);
+    lit = c_string_lit("", 0);
+    CU_ASSERT_STRING_EQUAL(lit, "\"\"");
+    free(lit);
+}
+
+/* Text for a C comment never holds a comment end or start, a trigraph or
+ * a line break. */
+static void test_c_comment_text_is_inert(void) {
+    static const char in[] = "d*/e/*f\?\?/\n\\g\"\xff.stream";
+    char *text = c_comment_text(in, sizeof in - 1);
+    CU_ASSERT_STRING_EQUAL(text, "d\\052/e/\\052f\\?\\?/\\012\\\\g\"\\377.stream");
+    CU_ASSERT_PTR_NULL(strstr(text, "*/"));
+    CU_ASSERT_PTR_NULL(strstr(text, "/*"));
+    CU_ASSERT_PTR_NULL(strstr(text, "?\?"));
+    CU_ASSERT_PTR_NULL(strchr(text, '\n'));
+    free(text);
+}
+
 UNIT_SUITE(compiler,
            { "types and DAG of the word count", test_types_and_dag },
            { "narrow chains fuse into the keyed operator", test_fusion_decisions },
            { "a node with two consumers is materialised", test_shared_node_is_materialised },
            { "errors name file:line:col", test_errors_are_located },
            { "window durations must be batch multiples", test_window_multiple_of_batch },
-           { "emitted C is specialised and fused", test_emitted_c_is_specialised })
+           { "emitted C is specialised and fused", test_emitted_c_is_specialised },
+           { "C string literals escape any bytes", test_c_string_lit_escapes_any_bytes },
+           { "comment text cannot end a comment", test_c_comment_text_is_inert })
