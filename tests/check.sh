@@ -18,6 +18,7 @@ run bash tests/e2e/fusion.sh
 run bash tests/e2e/strings.sh
 run bash tests/e2e/signals.sh
 run bash tests/e2e/broadcast_file.sh
+run bash tests/reliability/bad_input.sh
 run bash tests/samples/run.sh
 run bash tests/goldens/run.sh
 run bash tests/bench/smoke.sh

@@ -14,8 +14,8 @@
 # Usage: tests/sanitize.sh [NAME...]     (NAME: e2e cases; default all)
 #        SANITIZE_BUILD=DIR to build elsewhere.
 # Then tests/recovery/checkpoint.sh, kill.sh, tests/kafka/direct.sh and
-# tests/redis/{sink,exactly_once,broadcast}.sh, tests/e2e/broadcast_file.sh
-# and tests/ui/api.sh on the instrumented build.
+# tests/redis/{sink,exactly_once,broadcast}.sh, tests/e2e/broadcast_file.sh,
+# tests/reliability/bad_input.sh and tests/ui/api.sh on the instrumented build.
 # Prints "sanitize: N passed, M failed, K skipped".
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,7 +106,7 @@ if [ ${#cases[@]} -eq 0 ]; then
 fi
 # 4. the recovery tests on the instrumented build (with every case only)
 if [ $# -eq 0 ]; then
-    for t in recovery/checkpoint recovery/kill kafka/direct redis/sink redis/exactly_once redis/broadcast e2e/broadcast_file ui/api; do
+    for t in recovery/checkpoint recovery/kill kafka/direct redis/sink redis/exactly_once redis/broadcast e2e/broadcast_file reliability/bad_input ui/api; do
         log=$work/$(basename "$t").log
         if STREAMC="$B/streamc" STREAMC_CFLAGS="$cflags" bash "$root/tests/$t.sh" > "$log" 2>&1; then
             pass=$((pass + 1))
