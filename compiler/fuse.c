@@ -32,7 +32,7 @@ void plan_dag(dag *d, bool fuse) {
     for (int i = 0; i < d->len; i++) {
         dag_node *n = d->nodes[i];
         int len = 0;
-        for (dag_node *at = n; op_class_of(n->op) == OPC_NARROW && !at->materialized; at = at->in[0])
+        for (dag_node *at = n; at && op_class_of(at->op) == OPC_NARROW && !at->materialized; at = at->in[0])
             len++;
         if (len > MAX_FUSED)
             n->materialized = true;
