@@ -82,7 +82,9 @@ typedef struct sock_src {
     char *host;
     char port[16];
     double max_rate;            /* lines/s, 0 = unlimited */
-    size_t cap;                 /* bound of buf, bytes */
+    size_t cap;                 /* bound of buf, bytes; also of one line */
+    bool cut_warned;            /* a line was cut at cap */
+    bool just_cut;              /* ... by the last read: a '\n' next ends it */
 
     int wake[2];                /* self-pipe: readable once stop began */
     atomic_bool stopping;
@@ -384,6 +386,20 @@ static void end_connection(sock_src *s, const char *why) {
     outage(s, why);
 }
 
+/* An unfinished line as long as the buffer's bound is cut there: its
+ * first part becomes a line, the rest starts the next one. Without this a
+ * peer that never sends '\n' would grow the buffer without end. */
+static void cut_long_line(sock_src *s) {
+    if (!s->cut_warned)
+        sr_source_log(&s->base, SR_LOG_WARN, "%s: a line longer than %zu bytes (streamc.receiver.bufferBytes) "
+                      "was cut into lines of that length", s->base.name, s->cap);
+    s->cut_warned = true;
+    s->just_cut = true;
+    make_room(s);
+    s->rbuf[s->rlen++] = '\n';
+    s->rdone = s->rlen;
+}
+
 /* Read once (after poll); with a log, on while more is there, up to
  * WAL_GROUP bytes (or the cap), so that one write and fdatasync cover
  * them all. */
@@ -391,11 +407,21 @@ static void read_some(sock_src *s) {
     for (;;) {
         make_room(s);
         ssize_t n = read(s->fd, s->rbuf + s->rlen, s->rcap - s->rlen);
+        if (n > 0 && s->just_cut) {
+            s->just_cut = false;
+            if (s->rbuf[s->rlen] == '\n') { /* the cut line's own end: already ended */
+                memmove(s->rbuf + s->rlen, s->rbuf + s->rlen + 1, (size_t)--n);
+                if (n == 0)
+                    return;
+            }
+        }
         if (n > 0) {
             const char *nl = memrchr(s->rbuf + s->rlen, '\n', (size_t)n);
             s->rlen += (size_t)n;
             if (nl)
                 s->rdone = (size_t)(nl + 1 - s->rbuf);
+            if (s->rlen - s->rdone >= s->cap)
+                cut_long_line(s);
             if (s->wal && s->rlen - s->rpos < (s->cap < WAL_GROUP ? s->cap : WAL_GROUP))
                 continue;
         } else if (n == 0) {

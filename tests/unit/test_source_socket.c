@@ -529,6 +529,60 @@ static void test_bounded_buffer_body(void) {
     got_free(&g);
 }
 
+/* A line longer than the bound is cut into lines of about that length,
+ * nothing lost, and its own '\n' adds no empty line. */
+static void test_long_line_cut_body(void);
+static void test_long_line_cut(void) {
+    quiet();
+    test_long_line_cut_body();
+    loud();
+}
+static void test_long_line_cut_body(void) {
+    int port = 0, lfd = listen_on(&port);
+    CU_ASSERT_FATAL(lfd >= 0);
+    sr_source *s = open_sock("127.0.0.1", port, 0);
+    CU_ASSERT_FATAL(s != NULL);
+    sr_socket_source_set_cap(s, 4096);
+    CU_ASSERT_FATAL(start(s) == 0);
+    int c = accept_within(lfd, 3000);
+    CU_ASSERT_FATAL(c >= 0);
+    enum { LONG = 300000 };
+    char *big = malloc(LONG);
+    memset(big, 'a', LONG);
+    bool sent = true;
+    for (size_t off = 0; off < LONG && sent;) { /* in pieces, so that reads see parts */
+        ssize_t w = write(c, big + off, LONG - off < 5000 ? LONG - off : 5000);
+        sent = w > 0;
+        off += w > 0 ? (size_t)w : 0;
+        sleep_ms(1);
+    }
+    sent = sent && write(c, "\nend\n", 5) == 5;
+    CU_ASSERT(sent);
+    got g = { 0 };
+    for (int64_t end = now_ms() + 5000; now_ms() < end && !(g.n && strcmp(g.lines[g.n - 1], "end") == 0);) {
+        take_once(s, &g);
+        sleep_ms(5);
+    }
+    size_t total = 0;
+    bool only_a = g.n >= 2, short_enough = true;
+    for (size_t i = 0; i + 1 < g.n; i++) {
+        size_t len = strlen(g.lines[i]);
+        total += len;
+        only_a = only_a && len > 0 && strspn(g.lines[i], "a") == len;
+        short_enough = short_enough && len <= 4096 + 256 * 1024; /* the bound and a read */
+    }
+    CU_ASSERT(g.n > 2); /* cut at least once */
+    CU_ASSERT(only_a);  /* no empty line, nothing else */
+    CU_ASSERT(short_enough);
+    CU_ASSERT_EQUAL(total, LONG);
+    CU_ASSERT(g.n && strcmp(g.lines[g.n - 1], "end") == 0);
+    close(c);
+    sr_source_free(s);
+    close(lfd);
+    free(big);
+    got_free(&g);
+}
+
 /* Stop while the buffer is full and the sender keeps sending. */
 static void test_stop_when_full_body(void);
 static void test_stop_when_full(void) {
@@ -678,6 +732,7 @@ UNIT_SUITE(source_socket,
            { "maxRate limits lines per second", test_max_rate },
            { "stop while waiting for a slow rate", test_slow_rate_stop },
            { "bounded buffer pushes back, loses nothing", test_bounded_buffer },
+           { "a line longer than the bound is cut", test_long_line_cut },
            { "stop while the buffer is full", test_stop_when_full },
            { "stop is prompt connected and disconnected", test_stop_prompt },
            { "stop with and without drain", test_drain },
