@@ -227,6 +227,9 @@ bool ck_const_int(checker *C, ast *e, int64_t *out) {
 
 bool ck_const_str(checker *C, ast *e, char **out) {
     if (e->kind == AST_STRING) {
+        /* names and settings become C strings: a NUL would cut them short */
+        if (strlen(e->str) != e->str_len)
+            ck_error_at(C, e, "a name or setting cannot contain \\u0000");
         *out = xstrdup(e->str);
         return true;
     }
