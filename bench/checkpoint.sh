@@ -16,18 +16,7 @@ batches=${3:-41}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-mkdir in
-awk -v K="$keys" -v U="$updates" -v B="$batches" 'BEGIN { srand(5);
-    f = "in/b0000"; for (i = 0; i < K; i++) print "key" i > f; close(f)
-    for (b = 1; b < B; b++) { f = sprintf("in/b%04d", b);
-        for (i = 0; i < U; i++) print "key" int(rand() * K) > f; close(f) } }'
-cat > totals.stream <<'PROG'
-batch 1s
-val totals = ssc.queueStream("in").map(w => (w, 1L))
-  .updateStateByKey((vs: Seq[Long], old: Option[Long]) => Some(vs.sum + old.getOrElse(0L)))
-totals.foreachRDD(r => r.count())
-PROG
-"$streamc" totals.stream -o totals
+state_program "$keys" "$updates" "$batches"
 run() { ./totals --clock manual --batches "$batches" --conf streamc.logLevel=DEBUG "$@" 2>&1 >/dev/null; }
 # batch times leave out the first batch (it creates the keys)
 run > plain.log

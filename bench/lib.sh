@@ -38,3 +38,22 @@ bench_tool() {
     fi
     echo "$bin"
 }
+
+# state_program KEYS UPDATES BATCHES: in the current directory, in/ with
+# BATCHES files (the first brings KEYS distinct keys, each later one
+# UPDATES random ones of them) and ./totals, an updateStateByKey running
+# total over them.
+state_program() {
+    mkdir in
+    awk -v K="$1" -v U="$2" -v B="$3" 'BEGIN { srand(5);
+        f = "in/b0000"; for (i = 0; i < K; i++) print "key" i > f; close(f)
+        for (b = 1; b < B; b++) { f = sprintf("in/b%04d", b);
+            for (i = 0; i < U; i++) print "key" int(rand() * K) > f; close(f) } }'
+    cat > totals.stream <<'PROG'
+batch 1s
+val totals = ssc.queueStream("in").map(w => (w, 1L))
+  .updateStateByKey((vs: Seq[Long], old: Option[Long]) => Some(vs.sum + old.getOrElse(0L)))
+totals.foreachRDD(r => r.count())
+PROG
+    "$streamc" totals.stream -o totals
+}

@@ -13,18 +13,7 @@ batches=${3:-11}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-mkdir in
-awk -v K="$keys" -v U="$updates" -v B="$batches" 'BEGIN { srand(5);
-    f = "in/b0000"; for (i = 0; i < K; i++) print "key" i > f; close(f)
-    for (b = 1; b < B; b++) { f = sprintf("in/b%04d", b);
-        for (i = 0; i < U; i++) print "key" int(rand() * K) > f; close(f) } }'
-cat > totals.stream <<'PROG'
-batch 1s
-val totals = ssc.queueStream("in").map(w => (w, 1L))
-  .updateStateByKey((vs: Seq[Long], old: Option[Long]) => Some(vs.sum + old.getOrElse(0L)))
-totals.foreachRDD(r => r.count())
-PROG
-"$streamc" totals.stream -o totals
+state_program "$keys" "$updates" "$batches"
 ./totals --clock manual --batches "$batches" --master 'local[1]' 2>&1 >/dev/null |
     sed -n 's/.*INFO Batch [0-9]* ms: .* processing \([0-9.]*\) ms.*/\1/p' | tail -n +2 | median > batch.ms
 awk -v t="$(cat batch.ms)" -v k="$keys" -v u="$updates" 'BEGIN {

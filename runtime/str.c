@@ -560,6 +560,30 @@ static inline void collect(collector *c, sr_str piece) {
     c->n++;
 }
 
+/* The next piece of s before a separator, searching from *from (the piece
+ * starts at *index); false when no separator is left (the rest of s, from
+ * *index, is the last piece). Java's rules: no empty leading piece for a
+ * zero-width match at 0, and a zero-width match moves on by a character. */
+static bool next_piece(const sep *sp, sr_str pat, sr_str s, int64_t *index, int64_t *from, sr_str *piece) {
+    int64_t ms, me;
+    while (*from <= s.len && find_sep(sp, pat.ptr, s.ptr, s.len, *from, &ms, &me)) {
+        bool skip = *index == 0 && ms == 0 && me == 0;
+        if (!skip) {
+            *piece = (sr_str){ s.ptr + *index, ms - *index };
+            *index = me;
+        }
+        *from = me;
+        if (me == ms) {
+            (*from)++;
+            while (*from < s.len && ((unsigned char)s.ptr[*from] & 0xC0) == 0x80)
+                (*from)++;
+        }
+        if (!skip)
+            return true;
+    }
+    return false;
+}
+
 static sr_seq one_elem(sr_ctx *cx, sr_str s) {
     sr_str *p = sr_arena_alloc(cx->arena, sizeof *p);
     *p = s;
@@ -608,22 +632,10 @@ sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str pat) {
     col.n = 0;
     col.heap = (sr_seq){ 0 };
     col.arena = cx->arena;
-    int64_t index = 0, from = 0, ms, me;
+    int64_t index = 0, from = 0;
     bool any = false;
-    while (from <= s.len && find_sep(sp, pat.ptr, s.ptr, s.len, from, &ms, &me)) {
-        if (!(index == 0 && ms == 0 && me == 0)) {
-            /* Java: no empty leading string for a zero-width match at 0. */
-            collect(&col, (sr_str){ s.ptr + index, ms - index });
-            index = me;
-            any = true;
-        }
-        from = me;
-        if (me == ms) {
-            from++;
-            while (from < s.len && ((unsigned char)s.ptr[from] & 0xC0) == 0x80)
-                from++;
-        }
-    }
+    for (sr_str piece; next_piece(sp, pat, s, &index, &from, &piece); any = true)
+        collect(&col, piece);
     if (!any)
         return one_elem(cx, s);
     collect(&col, (sr_str){ s.ptr + index, s.len - index });
@@ -691,22 +703,10 @@ static sr_seq split_general_scratch(sr_ctx *cx, sr_str s, sr_str pat, sr_seq *sc
     }
     sep local;
     const sep *sp = get_sep(pat, &local);
-    int64_t index = 0, from = 0, ms, me;
+    int64_t index = 0, from = 0;
     bool any = false;
-    while (from <= s.len && find_sep(sp, pat.ptr, s.ptr, s.len, from, &ms, &me)) {
-        if (!(index == 0 && ms == 0 && me == 0)) {
-            /* Java: no empty leading string for a zero-width match at 0. */
-            scratch_push(cx, scratch, (sr_str){ s.ptr + index, ms - index });
-            index = me;
-            any = true;
-        }
-        from = me;
-        if (me == ms) {
-            from++;
-            while (from < s.len && ((unsigned char)s.ptr[from] & 0xC0) == 0x80)
-                from++;
-        }
-    }
+    for (sr_str piece; next_piece(sp, pat, s, &index, &from, &piece); any = true)
+        scratch_push(cx, scratch, piece);
     scratch_push(cx, scratch, any ? (sr_str){ s.ptr + index, s.len - index } : s);
     if (any) /* trailing empty strings go */
         while (scratch->len > 0 && ((sr_str *)scratch->ptr)[scratch->len - 1].len == 0)
