@@ -37,50 +37,8 @@
 # Needs curl, python3; the kafka case build/kafka-mock (make) and kcat.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac # the cases run in a temp dir
-ccflags=()
-[ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
-check_py=$root/tests/ui/uicheck.py
-work=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
 . "$root/tests/ui/lib.sh"
-cleanup() {
-    ui_cleanup
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work" || exit 1
-export LC_ALL=C PYTHONDONTWRITEBYTECODE=1
-
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() {
-    echo "FAIL $1"
-    fail=$((fail + 1))
-    [ -n "${2:-}" ] && [ -f "$2.err" ] && grep -v ' INFO ' "$2.err" | tail -4 | sed 's/^/    stderr: /'
-    return 0
-}
-# the ok/FAIL lines of uicheck.py
-report() {
-    local l
-    while IFS= read -r l; do
-        case $l in
-            "ok   "*) ok "${l#ok   }" ;;
-            "FAIL "*) bad "${l#FAIL }" ;;
-            *) [ -n "$l" ] && echo "     $l" ;;
-        esac
-    done
-}
-finish() {
-    if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-        bad "sanitizer reports: $(head -5 "$work"/sanitizer.* | tr '\n' ' ')"
-    fi
-    echo "ui-api: $pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
+ui_suite ui-api
 for tool in curl python3; do
     command -v $tool > /dev/null || { bad "$tool is not installed (apt-get install $tool)"; finish; }
 done

@@ -1,7 +1,15 @@
 # tests/ui/lib.sh - helpers for the monitoring UI tests (api.sh, ports.sh,
-# page.sh). Source it from bash after setting `work` (the temp dir the
-# script runs in) and `streamc`:
+# page.sh). Source it from bash after setting `root` (the repository):
 #
+#   ui_suite NAME             the common start of a suite: `streamc` (STREAMC,
+#                             made absolute), `ccflags` (from STREAMC_CFLAGS),
+#                             `check_py`, a temp dir `work` made the current
+#                             directory and removed at exit (after the
+#                             suite's own on_exit, if defined, and ui_cleanup),
+#                             sanitizer logs kept there; then ok MSG,
+#                             bad MSG [NAME], skip MSG, report (uicheck.py's
+#                             lines) and finish (prints "NAME: N passed,
+#                             M failed"; a sanitizer report fails it)
 #   ui_free_port [N]          a port P of 20000-60000 such that P..P+N-1 (default
 #                             N = 1) can all be bound on every address now
 #   ui_bindable PORT          succeeds when PORT can be bound (0.0.0.0 and 127.0.0.1)
@@ -22,7 +30,8 @@
 #   ui_other_ip               a local non-loopback IPv4 address, or nothing
 #   ui_cleanup                stop every program ui_run started (by pid)
 #
-# Waits are bounded; nothing is killed by name.
+# Waits are bounded; nothing is killed by name. Without ui_suite, set
+# `work` (the temp dir the script runs in) and `streamc` first.
 
 # shellcheck shell=bash
 UI_PIDS=()
@@ -187,4 +196,52 @@ ui_other_ip() {
         esac
     done
     return 0
+}
+
+ui_suite() {
+    ui_suite_name=$1
+    streamc=${STREAMC:-$root/build/streamc}
+    case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac # the cases run in a temp dir
+    ccflags=()
+    [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+    check_py=$root/tests/ui/uicheck.py
+    work=$(mktemp -d)
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+    trap ui_suite_exit EXIT
+    cd "$work" || exit 1
+    export LC_ALL=C PYTHONDONTWRITEBYTECODE=1
+    pass=0 fail=0
+}
+ui_suite_exit() {
+    if declare -F on_exit > /dev/null; then on_exit; fi
+    ui_cleanup
+    rm -rf "$work"
+}
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() {
+    echo "FAIL $1"
+    fail=$((fail + 1))
+    [ -n "${2:-}" ] && [ -f "$2.err" ] && grep -v ' INFO ' "$2.err" | tail -4 | sed 's/^/    stderr: /'
+    return 0
+}
+skip() { echo "SKIP $1"; }
+# the ok/FAIL lines of uicheck.py
+report() {
+    local l
+    while IFS= read -r l; do
+        case $l in
+            "ok   "*) ok "${l#ok   }" ;;
+            "FAIL "*) bad "${l#FAIL }" ;;
+            *) [ -n "$l" ] && echo "     $l" ;;
+        esac
+    done
+}
+finish() {
+    if ls "$work"/sanitizer.* > /dev/null 2>&1; then
+        bad "sanitizer reports: $(head -5 "$work"/sanitizer.* | tr '\n' ' ')"
+    fi
+    echo "$ui_suite_name: $pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit
 }
