@@ -90,7 +90,8 @@ struct sr_saver {
     _Atomic bool no_space;  /* a write found the disk full: commit retries */
     _Atomic int space_errno;/* which error said so */
     unsigned char written[MAX_PARTS_TRACKED]; /* part files created */
-    sr_buf held[MAX_PARTS_TRACKED]; /* parts not written for want of space */
+    sr_buf *held;           /* [MAX_PARTS_TRACKED] parts not written for want
+                             * of space; allocated at the first one */
 };
 
 static bool is_no_space(int e) { return e == ENOSPC || e == EDQUOT || e == EFBIG; }
@@ -232,6 +233,10 @@ void sr_save_part(sr_saver *s, int part, const sr_buf *text) {
         if (part < MAX_PARTS_TRACKED)
             s->written[part] = 1;
     } else if (!s->failed && part < MAX_PARTS_TRACKED) { /* no space: keep it for the retries */
+        pthread_mutex_lock(&s->lock);
+        if (!s->held)
+            s->held = sr_xcalloc(MAX_PARTS_TRACKED, sizeof *s->held);
+        pthread_mutex_unlock(&s->lock);
         sr_buf_put(&s->held[part], text->ptr ? text->ptr : "", text->len);
     } else if (!s->failed) {
         save_error(s, "write", name);
@@ -275,7 +280,7 @@ static int try_commit(sr_saver *s, int nparts) {
         if (i < MAX_PARTS_TRACKED && s->written[i])
             continue;
         /* empty partitions still have their (empty) part file, as in Spark */
-        const sr_buf *text = i < MAX_PARTS_TRACKED ? &s->held[i] : NULL;
+        const sr_buf *text = i < MAX_PARTS_TRACKED && s->held ? &s->held[i] : NULL;
         if (!text) {
             char path[sizeof s->tmp + 32];
             snprintf(path, sizeof path, "%s/%s", s->tmp, name);
@@ -284,10 +289,10 @@ static int try_commit(sr_saver *s, int nparts) {
         }
         if (write_file(s, name, text && text->ptr ? text->ptr : "", text ? text->len : 0) != 0)
             return -1;
-        if (i < MAX_PARTS_TRACKED) {
+        if (i < MAX_PARTS_TRACKED)
             s->written[i] = 1;
+        if (text)
             sr_buf_free(&s->held[i]);
-        }
     }
     if (write_file(s, "_SUCCESS", "", 0) != 0)
         return -1;
@@ -330,8 +335,9 @@ int sr_save_commit(sr_saver *s, int nparts) {
         if (s->rt)
             s->rt->batch_failed = true; /* the batch does not count: the run stops */
     }
-    for (int i = 0; i < MAX_PARTS_TRACKED; i++)
+    for (int i = 0; s->held && i < MAX_PARTS_TRACKED; i++)
         sr_buf_free(&s->held[i]);
+    free(s->held);
     pthread_mutex_destroy(&s->lock);
     free(s);
     return rc;
