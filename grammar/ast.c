@@ -113,6 +113,15 @@ char *ast_strdup(ast_pool *pool, const char *s, size_t len) {
     return p;
 }
 
+char *ast_dotted(ast_pool *pool, const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    char *p = pool_alloc(pool, la + 1 + lb + 1);
+    memcpy(p, a, la);
+    p[la] = '.';
+    memcpy(p + la + 1, b, lb + 1);
+    return p;
+}
+
 void ast_list_push(ast_pool *pool, ast_list *list, ast *item) {
     if (list->len == list->cap) {
         int cap = list->cap ? list->cap * 2 : 4;

@@ -129,6 +129,8 @@ void ast_pool_free(ast_pool *pool);
 ast *ast_new(ast_pool *pool, ast_kind kind, ast_loc loc);
 /* Copy `len` bytes into the pool as a NUL-terminated string. */
 char *ast_strdup(ast_pool *pool, const char *s, size_t len);
+/* "a.b" in the pool (a qualified name from its two parts). */
+char *ast_dotted(ast_pool *pool, const char *a, const char *b);
 /* Append `item` to `list` (storage owned by `pool`). */
 void ast_list_push(ast_pool *pool, ast_list *list, ast *item);
 

@@ -500,12 +500,8 @@ static ast *tuple_pattern(parse_ctx *ctx, ast *items, ast_loc loc) {
 
 /* prefix.name as one dotted identifier (qualified type names). */
 static ast *qualify(parse_ctx *ctx, ast *prefix, ast *name, ast_loc loc) {
-    size_t a = strlen(prefix->name), b = strlen(name->name);
-    char *s = ast_strdup(ctx->pool, prefix->name, a + 1 + b);
-    s[a] = '.';
-    memcpy(s + a + 1, name->name, b + 1);
     ast *n = mk(ctx, AST_IDENT, loc);
-    n->name = s;
+    n->name = ast_dotted(ctx->pool, prefix->name, name->name);
     return n;
 }
 
