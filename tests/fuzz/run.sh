@@ -4,8 +4,9 @@
 # tests/fuzz/regressions/ replayed
 #   - through build/fuzz/fuzz_frontend (libFuzzer runs a file argument once:
 #     no crash, leak, sanitizer report or silent rejection), and
-#   - through `build/streamc -S`: exit status 0 or 1, never a signal, and
-#     with status 1 at least one file:line:col diagnostic on stderr.
+#   - through `build/streamc -S`, with and without -fno-fuse: exit status 0
+#     or 1, never a signal, and with status 1 at least one file:line:col
+#     diagnostic on stderr; with status 0 the C compiles (cc -fsyntax-only).
 # Run from the repository root:
 #     bash tests/fuzz/run.sh
 #     FUZZ_TIME=0 bash tests/fuzz/run.sh    replay the regressions only
@@ -56,17 +57,22 @@ for f in tests/fuzz/regressions/*; do
     else
         pass
     fi
-    status=0
-    timeout 60 "$streamc" -S -o /dev/null "$f" >/dev/null 2>"$tmp/stderr" || status=$?
-    if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
-        fail "$f: streamc -S exit status $status"
-        tail -10 "$tmp/stderr"
-    elif [ "$status" -eq 1 ] && ! grep -q -E ':[0-9]+:[0-9]+: error: ' "$tmp/stderr"; then
-        fail "$f: streamc -S failed without a file:line:col diagnostic"
-        tail -10 "$tmp/stderr"
-    else
-        pass
-    fi
+    for plan in "" -fno-fuse; do
+        status=0
+        timeout 60 "$streamc" -S $plan -o "$tmp/out.c" "$f" >/dev/null 2>"$tmp/stderr" || status=$?
+        if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
+            fail "$f: streamc -S $plan exit status $status"
+            tail -10 "$tmp/stderr"
+        elif [ "$status" -eq 1 ] && ! grep -q -E ':[0-9]+:[0-9]+: error: ' "$tmp/stderr"; then
+            fail "$f: streamc -S $plan failed without a file:line:col diagnostic"
+            tail -10 "$tmp/stderr"
+        elif [ "$status" -eq 0 ] && ! cc -std=gnu11 -fsyntax-only -Iruntime "$tmp/out.c" 2>"$tmp/cc"; then
+            fail "$f: the C of streamc -S $plan does not compile"
+            head -10 "$tmp/cc"
+        else
+            pass
+        fi
+    done
 done
 
 echo "fuzz: $passed passed, $failed failed"
