@@ -313,45 +313,61 @@ static void prune(sr_ckdir *d) {
 int sr_ckdir_write(sr_ckdir *d, int64_t time_ms, const sr_buf *body, char *errstr, size_t errlen) {
     char tmp[PATH_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s/.%s%" PRId64 ".tmp", d->dir, CKPT_PREFIX, time_ms);
-    char *final = path_of(d, CKPT_PREFIX, time_ms);
+    char *final = path_of(d, CKPT_PREFIX, time_ms), *jp = NULL;
     sr_buf trailer = { 0 };
-    int rc = -1;
+    int rc = -1, e = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        errf(errstr, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        e = errno;
+        errf(errstr, errlen, "cannot create %s: %s", tmp, strerror(e));
         goto out;
     }
     put_hash(&trailer, body->ptr, body->len);
-    if (sr_write_all(fd, MAGIC, MAGIC_LEN) != 0 || sr_write_all(fd, body->ptr, body->len) != 0 ||
-        sr_write_all(fd, trailer.ptr, trailer.len) != 0 || fsync(fd) != 0) {
-        errf(errstr, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
+    bool written = sr_write_all(fd, MAGIC, MAGIC_LEN) == 0 && sr_write_all(fd, body->ptr, body->len) == 0 &&
+                   sr_write_all(fd, trailer.ptr, trailer.len) == 0 && fsync(fd) == 0;
+    e = errno;
+    if (close(fd) != 0 && written) {
+        written = false;
+        e = errno;
+    }
+    if (!written) {
+        errf(errstr, errlen, "cannot write %s: %s", tmp, strerror(e));
+        unlink(tmp); /* give the space back */
+        goto out;
+    }
+    if (rename(tmp, final) != 0) {
+        e = errno;
+        errf(errstr, errlen, "cannot put %s in place: %s", final, strerror(e));
         unlink(tmp);
         goto out;
     }
-    close(fd);
-    if (rename(tmp, final) != 0 || sr_fsync_dir(d->dir) != 0) {
-        errf(errstr, errlen, "cannot put %s in place: %s", final, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    /* the journal of the batches after this checkpoint */
+    /* From here the new checkpoint may be the newest a start finds, so no
+     * record goes to the older journal any more, even if what follows
+     * fails: its batches would not be replayed after this checkpoint. */
     if (d->journal_fd >= 0)
         close(d->journal_fd);
-    char *jp = path_of(d, JOURNAL_PREFIX, time_ms);
-    d->journal_fd = open(jp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (d->journal_fd < 0) {
-        errf(errstr, errlen, "cannot create %s: %s", jp, strerror(errno));
-        free(jp);
+    d->journal_fd = -1;
+    if (sr_fsync_dir(d->dir) != 0) {
+        e = errno;
+        errf(errstr, errlen, "cannot put %s in place: %s", final, strerror(e));
         goto out;
     }
-    free(jp);
+    jp = path_of(d, JOURNAL_PREFIX, time_ms);
+    d->journal_fd = open(jp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (d->journal_fd < 0) {
+        e = errno;
+        errf(errstr, errlen, "cannot create %s: %s", jp, strerror(e));
+        goto out;
+    }
     sr_fsync_dir(d->dir);
     prune(d);
     rc = 0;
 out:
+    free(jp);
     sr_buf_free(&trailer);
     free(final);
+    if (rc != 0)
+        errno = e;
     return rc;
 }
 
@@ -362,18 +378,32 @@ out:
 int sr_ckdir_journal(sr_ckdir *d, const sr_buf *payload, char *errstr, size_t errlen) {
     if (d->journal_fd < 0) {
         errf(errstr, errlen, "no journal open in %s", d->dir);
+        errno = EBADF;
         return -1;
     }
     sr_buf rec = { 0 };
     sr_enc_u64(&rec, payload->len);
     sr_buf_put(&rec, payload->ptr, payload->len);
     put_hash(&rec, payload->ptr, payload->len);
-    int rc = 0;
-    if (sr_write_all(d->journal_fd, rec.ptr, rec.len) != 0 || fdatasync(d->journal_fd) != 0) {
-        errf(errstr, errlen, "cannot write the journal in %s: %s", d->dir, strerror(errno));
+    int rc = 0, e = 0;
+    off_t end = lseek(d->journal_fd, 0, SEEK_END);
+    if (end < 0 || sr_write_all(d->journal_fd, rec.ptr, rec.len) != 0 || fdatasync(d->journal_fd) != 0) {
+        e = errno;
         rc = -1;
+        /* a record cut short would end the journal there, hiding the ones
+         * written after it: cut it off (and give its space back), so that
+         * the record can be written again whole */
+        if (end >= 0 && ftruncate(d->journal_fd, end) != 0) {
+            errf(errstr, errlen, "cannot write the journal in %s: %s; nor remove the part written: %s",
+                 d->dir, strerror(e), strerror(errno));
+            e = EIO; /* not a full disk to wait out: nothing may follow the torn record */
+        } else {
+            errf(errstr, errlen, "cannot write the journal in %s: %s", d->dir, strerror(e));
+        }
     }
     sr_buf_free(&rec);
+    if (rc != 0)
+        errno = e;
     return rc;
 }
 

@@ -1,5 +1,6 @@
 /* fileio.c - file system helpers the outputs and checkpoints share:
- * mkdir -p, rm -r, fsync of a directory, writes that finish. */
+ * mkdir -p, rm -r, fsync of a directory, writes that finish, and the wait
+ * that outlasts a full disk (saveAsTextFiles, the journal, checkpoints). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -112,4 +114,60 @@ int sr_lock_dir(const char *dir, char *holder, size_t holderlen) {
     if (ftruncate(fd, 0) == 0)
         (void)!pwrite(fd, pid, (size_t)n, 0);
     return fd;
+}
+
+/* ===================================================================== */
+/* Waiting out a full disk                                                */
+/* ===================================================================== */
+
+#define SPACE_WAIT_FIRST_US 100000  /* the first back-off: 0.1 s ... */
+#define SPACE_WAIT_MAX_US 5000000   /* ... doubling up to 5 s */
+#define SPACE_WAIT_SLICE_US 50000   /* a stop signal is seen within this */
+
+bool sr_is_no_space(int e) {
+    return e == ENOSPC || e == EDQUOT || e == EFBIG;
+}
+
+/* Sleep us microseconds in slices; false at once when a stop signal
+ * comes. */
+static bool nap_unless_stopped(int64_t us) {
+    while (us > 0) {
+        if (sr_stop_requested())
+            return false;
+        int64_t slice = us < SPACE_WAIT_SLICE_US ? us : SPACE_WAIT_SLICE_US;
+        struct timespec ts = { 0, (long)slice * 1000 };
+        nanosleep(&ts, NULL); /* a signal cuts it short: checked above */
+        us -= slice;
+    }
+    return !sr_stop_requested();
+}
+
+int sr_write_waiting_for_space(const sr_space_wait *w, int (*attempt)(void *arg), void *arg) {
+    int tries = 0, space_errno = 0;
+    int64_t wait_us = SPACE_WAIT_FIRST_US, since = 0;
+    for (;;) {
+        if (attempt(arg) == 0)
+            break;
+        int e = errno;
+        if (!sr_is_no_space(e)) {
+            errno = e;
+            return -1;
+        }
+        space_errno = e;
+        if (tries++ == 0) {
+            since = sr_mono_us();
+            sr_log(SR_LOG_WARN, "%s: %s: %s; %s", w->who, w->what, strerror(e), w->waits);
+        }
+        if (!nap_unless_stopped(wait_us)) {
+            sr_log(SR_LOG_ERROR, "%s: stopping before %s could be written (%s); %s", w->who, w->what,
+                   strerror(space_errno), w->on_stop);
+            errno = space_errno;
+            return -2;
+        }
+        wait_us = wait_us * 2 > SPACE_WAIT_MAX_US ? SPACE_WAIT_MAX_US : wait_us * 2;
+    }
+    if (tries)
+        sr_log(SR_LOG_INFO, "%s: %s written after %d retr%s (%.1f s)", w->who, w->what, tries,
+               tries == 1 ? "y" : "ies", (double)(sr_mono_us() - since) / 1e6);
+    return 0;
 }

@@ -14,9 +14,9 @@
  * A full disk (ENOSPC, EDQUOT, EFBIG) does not lose the batch: the parts
  * that could not be written are kept in memory, and the commit retries the
  * whole directory with back-off (0.1 s doubling to 5 s) until it is
- * written or a stop signal comes. Any other error, or a stop while
- * waiting, fails the batch: the run stops, and a restart from the
- * checkpoint writes it again.
+ * written or a stop signal comes (sr_write_waiting_for_space, fileio.c).
+ * Any other error, or a stop while waiting, fails the batch: the run
+ * stops, and a restart from the checkpoint writes it again.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,7 +26,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -93,8 +92,6 @@ struct sr_saver {
     sr_buf *held;           /* [MAX_PARTS_TRACKED] parts not written for want
                              * of space; allocated at the first one */
 };
-
-static bool is_no_space(int e) { return e == ENOSPC || e == EDQUOT || e == EFBIG; }
 
 static void save_error(sr_saver *s, const char *what, const char *path) {
     int e = errno;
@@ -194,7 +191,7 @@ sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix) {
  * other fails the saver. -1 either way. */
 static int step_error(sr_saver *s, const char *what, const char *path) {
     int e = errno;
-    if (is_no_space(e)) {
+    if (sr_is_no_space(e)) {
         s->no_space = true;
         s->space_errno = e;
         errno = e;
@@ -305,30 +302,30 @@ static int try_commit(sr_saver *s, int nparts) {
     return 0;
 }
 
+typedef struct commit_arg {
+    sr_saver *s;
+    int nparts;
+} commit_arg;
+
+/* One try_commit for sr_write_waiting_for_space: -1 with the full disk's
+ * errno to wait, ECANCELED for any other error (logged already). */
+static int commit_attempt(void *arg) {
+    commit_arg *c = arg;
+    if (try_commit(c->s, c->nparts) == 0)
+        return 0;
+    errno = c->s->no_space && !c->s->failed ? c->s->space_errno : ECANCELED;
+    return -1;
+}
+
 int sr_save_commit(sr_saver *s, int nparts) {
-    int rc = -1, tries = 0;
-    int64_t wait_us = 100000;
-    while (!s->failed) {
-        if (try_commit(s, nparts) == 0) {
-            rc = 0;
-            break;
-        }
-        if (s->failed || !s->no_space)
-            break;
-        if (tries++ == 0)
-            sr_log(SR_LOG_WARN, "saveAsTextFiles: %s: %s; batch %lld ms waits for space and retries",
-                   s->final, strerror(s->space_errno), (long long)s->time_ms);
-        if (sr_stop_requested()) {
-            sr_log(SR_LOG_ERROR, "saveAsTextFiles: stopping before %s could be written (%s); a restart from "
-                                 "the checkpoint writes it", s->final, strerror(s->space_errno));
-            break;
-        }
-        struct timespec ts = { wait_us / 1000000, (wait_us % 1000000) * 1000 };
-        nanosleep(&ts, NULL);
-        wait_us = wait_us * 2 > 5000000 ? 5000000 : wait_us * 2;
+    int rc = -1;
+    if (!s->failed) {
+        char waits[96];
+        snprintf(waits, sizeof waits, "batch %lld ms waits for space and retries", (long long)s->time_ms);
+        sr_space_wait w = { "saveAsTextFiles", s->final, waits, "a restart from the checkpoint writes it" };
+        commit_arg c = { s, nparts };
+        rc = sr_write_waiting_for_space(&w, commit_attempt, &c);
     }
-    if (rc == 0 && tries)
-        sr_log(SR_LOG_INFO, "saveAsTextFiles: %s written after %d retries", s->final, tries);
     if (rc != 0) {
         if (s->tmp[0])
             sr_remove_tree(s->tmp);
@@ -340,5 +337,5 @@ int sr_save_commit(sr_saver *s, int nparts) {
     free(s->held);
     pthread_mutex_destroy(&s->lock);
     free(s);
-    return rc;
+    return rc == 0 ? 0 : -1;
 }

@@ -13,6 +13,12 @@
  * clock goes on from the last batch: batches that fell due while the
  * program was down run at once, as in Spark.
  *
+ * A full disk (ENOSPC, EDQUOT, EFBIG) while writing a journal record or a
+ * checkpoint is waited out in place (sr_write_waiting_for_space): the
+ * batch waits, nothing is skipped or done twice. A stop signal while
+ * waiting stops the run; what was not written is recovered by the next
+ * start from the checkpoint before it, which a failed write never touches.
+ *
  * State is matched per operator (its .name("...") or position "#k") and
  * must have the same signature (kind, types, window); anything else is a
  * mismatch that is reported by name and stops the start, unless
@@ -25,6 +31,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "runtime.h"
@@ -60,6 +67,25 @@ static void blob_end(sr_buf *b, size_t start) {
 /* Writing                                                                */
 /* ===================================================================== */
 
+/* One attempt at a checkpoint or a journal record, for
+ * sr_write_waiting_for_space (which waits out a full disk). */
+typedef struct ckpt_write {
+    sr_ckdir *d;
+    int64_t time_ms;     /* the checkpoint's; unused for a record */
+    const sr_buf *data;  /* the body, or the record's payload */
+    char err[512];       /* the last attempt's error */
+} ckpt_write;
+
+static int ckpt_attempt(void *arg) {
+    ckpt_write *w = arg;
+    return sr_ckdir_write(w->d, w->time_ms, w->data, w->err, sizeof w->err);
+}
+
+static int journal_attempt(void *arg) {
+    ckpt_write *w = arg;
+    return sr_ckdir_journal(w->d, w->data, w->err, sizeof w->err);
+}
+
 int sr_recovery_checkpoint(sr_runtime *rt) {
     if (!rt->ckdir)
         return 0;
@@ -92,11 +118,16 @@ int sr_recovery_checkpoint(sr_runtime *rt) {
         blob_end(&body, at);
     }
     int64_t encoded_us = sr_mono_us() - t0;
-    char err[512];
-    int rc = sr_ckdir_write(rt->ckdir, rt->last_time_ms, &body, err, sizeof err);
-    if (rc != 0) {
-        sr_log(SR_LOG_ERROR, "checkpoint failed: %s", err);
-    } else {
+    char what[64], who[PATH_MAX + 32];
+    snprintf(what, sizeof what, "checkpoint-%" PRId64, rt->last_time_ms);
+    snprintf(who, sizeof who, "checkpoint directory %s", sr_ckdir_path(rt->ckdir));
+    sr_space_wait w = { who, what, "batches wait while it retries (every 0.1 s to 5 s) until space comes back",
+                        "a restart resumes from the checkpoint before it, if any, and replays the journal since" };
+    ckpt_write cw = { rt->ckdir, rt->last_time_ms, &body, "" };
+    int rc = sr_write_waiting_for_space(&w, ckpt_attempt, &cw);
+    if (rc == -1) {
+        sr_log(SR_LOG_ERROR, "checkpoint failed: %s", cw.err);
+    } else if (rc == 0) {
         rt->ckpt_index = rt->last_index;
         rt->ckpt_count++;
         rt->ckpt_last_us = sr_mono_us() - t0;
@@ -120,10 +151,15 @@ int sr_recovery_journal(sr_runtime *rt, int64_t time_ms, int64_t index) {
         sr_buf *r = &rt->receipts[i];
         sr_enc_str(&rec, (sr_str){ r->ptr ? r->ptr : "", (int64_t)r->len });
     }
-    char err[512];
-    int rc = sr_ckdir_journal(rt->ckdir, &rec, err, sizeof err);
-    if (rc != 0)
-        sr_log(SR_LOG_ERROR, "%s", err);
+    char what[80], who[PATH_MAX + 32];
+    snprintf(what, sizeof what, "the journal record of batch %" PRId64 " ms", time_ms);
+    snprintf(who, sizeof who, "checkpoint directory %s", sr_ckdir_path(rt->ckdir));
+    sr_space_wait w = { who, what, "the batch waits while it retries (every 0.1 s to 5 s) until space comes back",
+                        "the batch did not run: a restart from the checkpoint runs it" };
+    ckpt_write jw = { rt->ckdir, time_ms, &rec, "" };
+    int rc = sr_write_waiting_for_space(&w, journal_attempt, &jw);
+    if (rc == -1)
+        sr_log(SR_LOG_ERROR, "%s", jw.err);
     sr_buf_free(&rec);
     return rc;
 }

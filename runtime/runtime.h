@@ -61,6 +61,27 @@ int sr_write_all(int fd, const char *p, size_t n);
  * pid (if it wrote one) goes to holder. */
 int sr_lock_dir(const char *dir, char *holder, size_t holderlen);
 
+/* Is e a full disk: ENOSPC, EDQUOT, or EFBIG (past a file-size limit)? */
+bool sr_is_no_space(int e);
+/* How sr_write_waiting_for_space names what waits, in its log lines:
+ *   WARN  "<who>: <what>: <error>; <waits>"          (the first full disk)
+ *   INFO  "<who>: <what> written after N retries (S s)"
+ *   ERROR "<who>: stopping before <what> could be written (<error>); <on_stop>" */
+typedef struct sr_space_wait {
+    const char *who;     /* "saveAsTextFiles", "checkpoint directory ck" */
+    const char *what;    /* the file or directory: "out/wc-5000", "checkpoint-10000" */
+    const char *waits;   /* "batch 5000 ms waits for space and retries" */
+    const char *on_stop; /* "a restart from the checkpoint writes it" */
+} sr_space_wait;
+/* Call attempt(arg) (0, or -1 with errno; a failed attempt leaves nothing
+ * that holds space) until it succeeds. A full disk (sr_is_no_space) is
+ * waited out: one WARN, retries after 0.1 s doubling to 5 s, an INFO once
+ * written. 0: written; -1: another error (errno; not logged, the caller
+ * reports it); -2: a stop signal (SIGINT/SIGTERM) came while the disk was
+ * full (logged as an ERROR; errno the full disk's). Sleeps in short slices,
+ * so a stop ends the wait at once. */
+int sr_write_waiting_for_space(const sr_space_wait *w, int (*attempt)(void *arg), void *arg);
+
 /* ===================================================================== */
 /* Checkpoint directory files (checkpoint.c).                             */
 /* ===================================================================== */
@@ -91,10 +112,14 @@ void sr_ckfile_free(sr_ckfile *f);
 
 /* Write checkpoint-<time_ms> atomically (temporary file, fsync, rename,
  * fsync of the directory), start the journal of the batches after it, and
- * remove what is older than the newest two checkpoints. */
+ * remove what is older than the newest two checkpoints. 0, or -1 with
+ * errno and errstr: the temporary file is removed (it holds no space), the
+ * checkpoints already written are untouched, and calling again is safe. */
 int sr_ckdir_write(sr_ckdir *d, int64_t time_ms, const sr_buf *body, char *errstr, size_t errlen);
 
-/* Append one record to the journal and fdatasync it. */
+/* Append one record to the journal and fdatasync it. 0, or -1 with errno
+ * and errstr: a record written in part is cut off again, so calling again
+ * writes it whole (if even that fails, errno is EIO, not a full disk). */
 int sr_ckdir_journal(sr_ckdir *d, const sr_buf *payload, char *errstr, size_t errlen);
 
 /* Call fn on every whole record of the journals that follow checkpoints at
@@ -274,9 +299,13 @@ int sr_supervise(sr_runtime *rt, int argc, char **argv);
  * positions and last_time_ms/last_index, and list the journal's batches
  * to replay. 0, or the exit status after logging why not. */
 int sr_recovery_open(sr_runtime *rt);
-/* Write a checkpoint of the state after the last completed batch. */
+/* Write a checkpoint of the state after the last completed batch. A full
+ * disk is waited out (sr_write_waiting_for_space). 0; -1 after logging
+ * another error; -2 after a stop signal while the disk was full (logged). */
 int sr_recovery_checkpoint(sr_runtime *rt);
-/* Journal the batch about to run: its time, index and rt->receipts. */
+/* Journal the batch about to run: its time, index and rt->receipts. A full
+ * disk is waited out. 0; -1 after logging another error; -2 after a stop
+ * signal while the disk was full (logged): the batch must not run. */
 int sr_recovery_journal(sr_runtime *rt, int64_t time_ms, int64_t index);
 /* The receipt of the source with `key` in a pending batch (empty if none). */
 sr_dec sr_recovery_receipt(const sr_pending *pb, const char *key);

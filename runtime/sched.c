@@ -17,7 +17,10 @@
  * as a batch starts and what they gave is journaled before it runs; a
  * checkpoint follows every checkpoint interval. On start the newest
  * checkpoint is restored, the journal's batches after it run again with
- * their own input, and the clock goes on from the last batch.
+ * their own input, and the clock goes on from the last batch. A full disk
+ * under the checkpoint directory holds the loop where it is (the journal
+ * record or the checkpoint waits for space) until space comes back or a
+ * stop signal ends the run with status 1.
  *
  * Stopping. --batches N stops after batch N. SIGINT/SIGTERM: the running
  * batch finishes, and with spark.streaming.stopGracefullyOnShutdown=true the
@@ -583,7 +586,8 @@ static int take_sources(sr_runtime *rt, sr_batch *b, const sr_pending *replay) {
 
 /* Run the batch of time due_ms (its input replayed from `replay` if not
  * NULL); afterwards a checkpoint when one is due. 0, or -1 when the run
- * must stop (the journal cannot be written). */
+ * must stop (the journal cannot be written, an output failed, or a stop
+ * signal came while the checkpoint directory's disk was full). */
 static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pending *replay) {
     int64_t t0 = sr_mono_us();
     int64_t delay_us = rt->manual_clock ? 0 : now_us() - due_ms * 1000;
@@ -691,8 +695,11 @@ static int run_batch(sr_runtime *rt, int64_t index, int64_t due_ms, const sr_pen
         rt->slow_streak = 0;
         rt->warned_slow = false;
     }
-    if (rt->ckdir && index % rt->ckpt_every == 0)
-        sr_recovery_checkpoint(rt);
+    /* a checkpoint that fails is logged and the run goes on from the one
+     * before (the journal covers the batches since); a stop signal while
+     * it waited for space stops the run */
+    if (rt->ckdir && index % rt->ckpt_every == 0 && sr_recovery_checkpoint(rt) == -2)
+        return -1;
     return 0;
 }
 

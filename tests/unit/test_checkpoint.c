@@ -4,7 +4,8 @@
  * temporary files are removed, only the newest two checkpoints are kept,
  * damaged or truncated checkpoints are moved aside and skipped, journal
  * records come back whole and in order, a torn record is ignored, older
- * journals are pruned. */
+ * journals are pruned; a write that finds the disk full (a file-size limit
+ * here) leaves no temporary file and no part of a record behind. */
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -745,6 +747,91 @@ static void test_prune_journals(void) {
     drop_tmpdir(dir);
 }
 
+/* ===================================================================== */
+/* A full disk: a file-size limit (EFBIG) stands in for it                */
+/* ===================================================================== */
+
+/* Limit the files this process writes to `bytes` (SIGXFSZ ignored, as
+ * sr_main does, so a write past it fails with EFBIG); restore undoes it. */
+typedef struct fsize_limit {
+    struct rlimit old;
+    struct sigaction xfsz;
+} fsize_limit;
+
+static void limit_files(fsize_limit *l, rlim_t bytes) {
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &ign, &l->xfsz);
+    getrlimit(RLIMIT_FSIZE, &l->old);
+    struct rlimit r = { bytes, l->old.rlim_max };
+    CU_ASSERT_EQUAL(setrlimit(RLIMIT_FSIZE, &r), 0);
+}
+
+static void unlimit_files(fsize_limit *l) {
+    setrlimit(RLIMIT_FSIZE, &l->old);
+    sigaction(SIGXFSZ, &l->xfsz, NULL);
+}
+
+static void test_full_disk_leaves_nothing(void) {
+    char *dir = make_tmpdir();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    sr_ckdir *d = open_ok(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    write_ok(d, 1000, body1, LEN(body1));
+    journal_ok(d, "a1", 2);
+    size_t n0;
+    free(read_raw(dir, "journal-1000", &n0));
+
+    /* a journal record that crosses the limit: it is written in part, then
+     * EFBIG; the part is cut off again */
+    char big[200];
+    memset(big, 'x', sizeof big);
+    sr_buf rec = { 0 };
+    sr_buf_put(&rec, big, sizeof big);
+    char err[512] = "";
+    fsize_limit l;
+    limit_files(&l, (rlim_t)(n0 + 100));
+    errno = 0;
+    CU_ASSERT_EQUAL(sr_ckdir_journal(d, &rec, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(errno, EFBIG);
+    CU_ASSERT_TRUE(sr_is_no_space(errno));
+    CU_ASSERT(strstr(err, "File too large") != NULL);
+    size_t n1;
+    free(read_raw(dir, "journal-1000", &n1));
+    CU_ASSERT_EQUAL(n1, n0);
+
+    /* a checkpoint past the limit: EFBIG, no temporary file left, the
+     * newest checkpoint and its journal untouched */
+    char body[300];
+    memset(body, 'y', sizeof body);
+    sr_buf b = { 0 };
+    sr_buf_put(&b, body, sizeof body);
+    errno = 0;
+    CU_ASSERT_EQUAL(sr_ckdir_write(d, 2000, &b, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(errno, EFBIG);
+    check_listing(dir, ".lock checkpoint-1000 journal-1000");
+    /* the journal of checkpoint-1000 still takes records */
+    journal_ok(d, "a2", 2);
+    unlimit_files(&l);
+
+    /* with room again the same calls succeed, and the journal reads whole */
+    journal_ok(d, big, sizeof big);
+    records r = { 0 };
+    CU_ASSERT_EQUAL(sr_ckdir_each_record(d, 1000, collect, &r), 3);
+    CU_ASSERT_TRUE(record_is(&r, 0, "a1", 2));
+    CU_ASSERT_TRUE(record_is(&r, 1, "a2", 2));
+    CU_ASSERT_TRUE(record_is(&r, 2, big, sizeof big));
+    records_free(&r);
+    write_ok(d, 2000, body, sizeof body);
+    expect_newest(d, 2000, body, sizeof body);
+    check_listing(dir, ".lock checkpoint-1000 checkpoint-2000 journal-1000 journal-2000");
+    sr_buf_free(&b);
+    sr_buf_free(&rec);
+    sr_ckdir_close(d);
+    drop_tmpdir(dir);
+}
+
 UNIT_SUITE(checkpoint,
            { "open creates the directory and locks it", test_open_creates_and_locks },
            { "a directory locked by another process", test_lock_other_process },
@@ -756,4 +843,5 @@ UNIT_SUITE(checkpoint,
            { "every checkpoint damaged", test_all_damaged },
            { "journal records, torn records ignored", test_journal_records },
            { "journal records from a time on", test_journal_from_ms },
-           { "old journals pruned", test_prune_journals })
+           { "old journals pruned", test_prune_journals },
+           { "a full disk leaves no temp file nor part of a record", test_full_disk_leaves_nothing })
