@@ -1,6 +1,9 @@
 # streamc - one plain GNU Makefile. Objects and generated sources go to build/.
 #   make            build build/streamc, build/libstreamrt.a and build/kafka-mock
 #   make check      install test dependencies if missing, build, run every test
+#   make check SANITIZE=address,undefined
+#                   the same with everything instrumented: streamc, the runtime,
+#                   the unit tests and every program the tests compile
 #   make demo       install dependencies if missing, compile a sample, run it on bundled input
 #   make bench      run the benchmarks (bench/), write bench/RESULTS.md; not part of check
 #   make soak       the overload test for SOAK_SECONDS (default 600); not part of check
@@ -16,10 +19,19 @@ CPPFLAGS_ALL := -Igrammar -Icompiler -Iruntime -Ibuild -D_GNU_SOURCE
 LDLIBS  := -lrdkafka -lhiredis -lmicrohttpd -lpthread -lm
 B       := build
 
+# SANITIZE=address,undefined instruments everything, and the streamc built
+# gives the programs it compiles the same flags (its runtime needs them).
 ifdef SANITIZE
-  CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  RUNTIME_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  CFLAGS += $(RUNTIME_FLAGS)
   LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+
+# Objects depend on the flags they were built with: turning SANITIZE on or
+# off (or changing CFLAGS) rebuilds them.
+FLAGS_STAMP := $(B)/build-flags
+BUILD_FLAGS := $(CC) $(CFLAGS) $(LDFLAGS)
+$(shell mkdir -p $(B) && echo '$(BUILD_FLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(BUILD_FLAGS)' > $(FLAGS_STAMP))
 
 ifeq ($(V),1)
   Q :=
@@ -49,17 +61,19 @@ $(B)/lexer.c $(B)/lexer.h: grammar/lexer.l $(B)/parser.h
 	$(Q)flex --header-file=$(B)/lexer.h -o $(B)/lexer.c $<
 
 # Generated sources compile without the extra warnings flex/bison trip over.
-$(B)/parser.o: $(B)/parser.c $(B)/lexer.h
+$(B)/parser.o: $(B)/parser.c $(B)/lexer.h $(FLAGS_STAMP)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) -MMD -c -o $@ $<
-$(B)/lexer.o: $(B)/lexer.c $(B)/parser.h
+$(B)/lexer.o: $(B)/lexer.c $(B)/parser.h $(FLAGS_STAMP)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) -Wno-unused-function -MMD -c -o $@ $<
 
-$(B)/%.o: %.c | $(B)/parser.h $(B)/lexer.h
+$(B)/%.o: %.c $(FLAGS_STAMP) | $(B)/parser.h $(B)/lexer.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -MMD -c -o $@ $<
+
+$(B)/compiler/main.o: CPPFLAGS_ALL += -DSTREAMC_RUNTIME_FLAGS='"$(RUNTIME_FLAGS)"'
 
 $(B)/streamc: $(FRONT_OBJ) $(B)/compiler/main.o
 	@echo "  LINK    $@"
@@ -140,12 +154,14 @@ install: $(B)/streamc $(B)/libstreamrt.a
 	install -m 755 $(B)/streamc $(DESTDIR)$(PREFIX)/bin/streamc
 	install -m 644 $(B)/libstreamrt.a $(DESTDIR)$(PREFIX)/lib/libstreamrt.a
 	install -m 644 runtime/streamrt.h $(DESTDIR)$(PREFIX)/include/streamc/streamrt.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' packaging/streamc-runtime.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@RUNTIME_FLAGS@|$(if $(RUNTIME_FLAGS), $(RUNTIME_FLAGS))|' packaging/streamc-runtime.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/streamc-runtime.pc
 	install -m 644 packaging/streamc.mk $(DESTDIR)$(PREFIX)/share/streamc/streamc.mk
 	install -m 644 packaging/streamc.1 $(DESTDIR)$(PREFIX)/share/man/man1/streamc.1
-	install -m 644 packaging/StreamcConfig.cmake packaging/StreamcConfigVersion.cmake \
-	    $(DESTDIR)$(PREFIX)/lib/cmake/Streamc
+	sed -e 's|@RUNTIME_FLAGS@|$(RUNTIME_FLAGS)|' packaging/StreamcConfig.cmake \
+	    > $(DESTDIR)$(PREFIX)/lib/cmake/Streamc/StreamcConfig.cmake
+	install -m 644 packaging/StreamcConfigVersion.cmake $(DESTDIR)$(PREFIX)/lib/cmake/Streamc
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
@@ -158,7 +174,7 @@ deps:
 # `check` and `demo` install what is missing first, then build.
 check: deps
 	@$(MAKE) --no-print-directory all $(B)/unit_tests
-	@bash tests/check.sh
+	@SANITIZE='$(SANITIZE)' RUNTIME_FLAGS='$(RUNTIME_FLAGS)' bash tests/check.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -205,6 +205,12 @@ static void push_words(char ***argv, int *argc, const char *words) {
     free(copy);
 }
 
+/* Flags the runtime was built with that every program linking it needs too
+ * (a build with the Makefile's SANITIZE=...); empty for a normal build. */
+#ifndef STREAMC_RUNTIME_FLAGS
+#define STREAMC_RUNTIME_FLAGS ""
+#endif
+
 static int run_cc(const options *o, const char *c_file, const char *output) {
     char *incdir = NULL, *lib = NULL;
     if (!find_runtime(&incdir, &lib)) {
@@ -217,6 +223,7 @@ static int run_cc(const options *o, const char *c_file, const char *output) {
     int argc = 0;
     push_words(&argv, &argc, cc);
     push_words(&argv, &argc, o->cflags ? o->cflags : "-O2");
+    push_words(&argv, &argc, STREAMC_RUNTIME_FLAGS);
     push_arg(&argv, &argc, xstrdup("-std=gnu11"));
     push_arg(&argv, &argc, xasprintf("-I%s", incdir));
     if (o->mode == MODE_OBJECT)

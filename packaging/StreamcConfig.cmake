@@ -65,6 +65,15 @@ if(NOT TARGET Streamc::runtime)
     IMPORTED_LINK_INTERFACE_LANGUAGES "C"
     INTERFACE_INCLUDE_DIRECTORIES "${Streamc_INCLUDE_DIR}"
     INTERFACE_LINK_LIBRARIES "rdkafka;hiredis;microhttpd;pthread;m")
+  # a runtime built with sanitizers (make SANITIZE=...) needs their flags
+  set(_Streamc_runtime_flags "@RUNTIME_FLAGS@")
+  if(_Streamc_runtime_flags MATCHES "^-")
+    separate_arguments(_Streamc_runtime_flags UNIX_COMMAND "${_Streamc_runtime_flags}")
+    set_target_properties(Streamc::runtime PROPERTIES
+      INTERFACE_COMPILE_OPTIONS "${_Streamc_runtime_flags}"
+      INTERFACE_LINK_OPTIONS "${_Streamc_runtime_flags}")
+  endif()
+  unset(_Streamc_runtime_flags)
 endif()
 
 # The functions below may be called from a directory that does not see

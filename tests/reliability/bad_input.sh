@@ -101,7 +101,7 @@ crashed() {
     fi
     return 1
 }
-sanitized() { case "${STREAMC_CFLAGS:-}" in *sanitize*) return 0 ;; esac; return 1; }
+sanitized() { case "${STREAMC_CFLAGS:-} ${SANITIZE:-}" in *sanitize*|*address*) return 0 ;; esac; return 1; }
 
 # compile NAME SOURCE-EXPRESSION [""]: the program, writing out/{lines,wc,sum}-T
 # (with a third argument "": only out/wc-T)
