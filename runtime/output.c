@@ -5,11 +5,13 @@
  * batch's print block reaches a pipe as soon as it is complete.
  *
  * A saved batch is built in a hidden sibling directory
- * `.<name>.tmp-<pid>`, each part file fsync'ed, then `_SUCCESS`, the
- * directory fsync'ed, and renamed to `<prefix>-<ms>[.<suffix>]` (an older
- * directory of that name from an earlier run is swapped out atomically and
- * removed), and finally the parent directory is fsync'ed. Readers see
- * either nothing or the whole batch.
+ * `.<name>.tmp-<pid>`: the part files, then `_SUCCESS`, then a rename to
+ * `<prefix>-<ms>[.<suffix>]` (an older directory of that name from an
+ * earlier run is swapped out atomically and removed). Readers see either
+ * nothing or the whole batch. With rt->sync_outputs (a checkpoint
+ * directory) the files and the directory are fsync'ed before the rename and
+ * the parent after it, so a batch the checkpoint counts as done survives a
+ * machine crash.
  *
  * A full disk (ENOSPC, EDQUOT, EFBIG) does not lose the batch: the parts
  * that could not be written are kept in memory, and the commit retries the
@@ -201,15 +203,16 @@ static int step_error(sr_saver *s, const char *what, const char *path) {
     return -1;
 }
 
-/* Create (or replace) one file in the temp dir with the given bytes,
- * fsync'ed. 0, or -1 (a full disk leaves it to the commit's retries). */
+/* Create (or replace) one file in the temp dir with the given bytes
+ * (fsync'ed with sync_outputs). 0, or -1 (a full disk leaves it to the
+ * commit's retries). */
 static int write_file(sr_saver *s, const char *name, const char *p, size_t n) {
     char path[sizeof s->tmp + 32];
     snprintf(path, sizeof path, "%s/%s", s->tmp, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return step_error(s, "create", path);
-    if (sr_write_all(fd, p, n) != 0 || fsync(fd) != 0) {
+    if (sr_write_all(fd, p, n) != 0 || (s->rt->sync_outputs && fsync(fd) != 0)) {
         int e = errno;
         close(fd);
         unlink(path); /* give the space back */
@@ -268,7 +271,8 @@ static int install(sr_saver *s) {
 }
 
 /* One attempt at the rest of the directory: the held parts, the empty
- * parts, _SUCCESS, the fsyncs and the rename. 0, or -1 with errno set. */
+ * parts, _SUCCESS, the fsyncs (with sync_outputs) and the rename. 0, or
+ * -1 with errno set. */
 static int try_commit(sr_saver *s, int nparts) {
     s->no_space = false;
     for (int i = 0; i < nparts; i++) {
@@ -293,11 +297,12 @@ static int try_commit(sr_saver *s, int nparts) {
     }
     if (write_file(s, "_SUCCESS", "", 0) != 0)
         return -1;
-    if (sr_fsync_dir(s->tmp) != 0)
+    bool sync = s->rt->sync_outputs;
+    if (sync && sr_fsync_dir(s->tmp) != 0)
         return step_error(s, "fsync", s->tmp);
     if (install(s) != 0)
         return step_error(s, "rename into place", s->final);
-    if (sr_fsync_dir(s->parent) != 0)
+    if (sync && sr_fsync_dir(s->parent) != 0)
         return step_error(s, "fsync", s->parent);
     return 0;
 }

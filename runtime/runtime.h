@@ -208,6 +208,8 @@ struct sr_runtime {
     int64_t start_ms;            /* clock start (manual: default 0) */
     int64_t max_batches;         /* --batches, 0 = until stopped */
     bool graceful;               /* spark.streaming.stopGracefullyOnShutdown */
+    bool sync_outputs;           /* saveAsTextFiles fsyncs its files (with a
+                                  * checkpoint directory, or streamc.output.fsync) */
     bool supervise;              /* --supervise: run under a restarting parent */
     bool reset_on_mismatch;      /* --on-mismatch=reset-state */
     sr_conf_kv *conf_over;       /* --conf key=value, in order (last wins) */

@@ -882,6 +882,13 @@ int sr_main(int argc, char **argv, const sr_program *prog) {
     if (!rt->checkpoint_dir)
         rt->checkpoint_dir = prog->checkpoint_dir;
     rt->graceful = conf_true(rt, "spark.streaming.stopGracefullyOnShutdown");
+    /* Outputs are made durable where a restart counts on them: with a
+     * checkpoint, a batch recorded as done must not lose its files to a
+     * machine crash. Without one, the files are renamed into place (readers
+     * never see half a batch) but left to the kernel to write, as Spark's
+     * local file system does. */
+    const char *fsync_conf = sr_conf_get(rt, "streamc.output.fsync");
+    rt->sync_outputs = fsync_conf ? strcasecmp(fsync_conf, "true") == 0 : rt->checkpoint_dir != NULL;
     rt->source_opts.batch_ms = prog->batch_ms;
     if (conf_true(rt, "spark.streaming.receiver.writeAheadLog.enable")) {
         rt->source_opts.wal_dir = rt->checkpoint_dir;

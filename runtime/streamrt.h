@@ -652,7 +652,8 @@ sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix);
 /* Write partition `part`'s text (lines already joined with '\n'). Thread-safe
  * for different parts. */
 void sr_save_part(sr_saver *s, int part, const sr_buf *text);
-/* _SUCCESS, fsync, rename. Returns 0, or -1 after logging the error. */
+/* _SUCCESS, the fsyncs (with a checkpoint directory), the rename. Returns
+ * 0, or -1 after logging the error. */
 int sr_save_commit(sr_saver *s, int nparts);
 
 /* saveToKafka(topic): output `out`'s producer (made at its first batch;

@@ -36,6 +36,7 @@ run bash tests/e2e/run.sh
 run bash tests/e2e/fusion.sh
 run bash tests/e2e/strings.sh
 run bash tests/e2e/signals.sh
+run bash tests/e2e/fsync.sh
 run bash tests/e2e/broadcast_file.sh
 run bash tests/reliability/bad_input.sh
 run bash tests/samples/run.sh

@@ -2,7 +2,7 @@
 # install-deps.sh - install the Debian packages streamc needs to build and test,
 # if they are missing. Idempotent; quiet when everything is there.
 set -eu
-packages=(gcc make flex bison libcunit1-dev netcat-openbsd librdkafka-dev kcat libhiredis-dev redis-server libmicrohttpd-dev curl chromium python3 iproute2 pkg-config cmake ninja-build clang libclang-rt-14-dev)
+packages=(gcc make flex bison libcunit1-dev netcat-openbsd librdkafka-dev kcat libhiredis-dev redis-server libmicrohttpd-dev curl chromium python3 iproute2 pkg-config cmake ninja-build clang libclang-rt-14-dev strace)
 missing=()
 for p in "${packages[@]}"; do
     # "install ok installed": dpkg -s also succeeds for a removed package's leftovers
