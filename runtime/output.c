@@ -80,7 +80,8 @@ void sr_println(sr_batch *b, const sr_buf *line) {
 #define MAX_PARTS_TRACKED 4096
 
 struct sr_saver {
-    sr_runtime *rt;
+    sr_runtime *rt;         /* NULL in unit tests */
+    bool sync;              /* fsync what is written (rt->sync_outputs) */
     int64_t time_ms;        /* the batch's */
     char final[PATH_MAX];   /* prefix-<ms>[.suffix] */
     char parent[PATH_MAX];  /* its directory */
@@ -147,6 +148,7 @@ sr_saver *sr_save_begin(sr_batch *b, const char *prefix, const char *suffix) {
     sr_saver *s = sr_xcalloc(1, sizeof *s);
     pthread_mutex_init(&s->lock, NULL);
     s->rt = b->rt;
+    s->sync = b->rt && b->rt->sync_outputs;
     s->time_ms = b->time_ms;
     int n;
     if (suffix && *suffix)
@@ -204,7 +206,7 @@ static int step_error(sr_saver *s, const char *what, const char *path) {
 }
 
 /* Create (or replace) one file in the temp dir with the given bytes
- * (fsync'ed with sync_outputs). 0, or -1 (a full disk leaves it to the
+ * (fsync'ed with s->sync). 0, or -1 (a full disk leaves it to the
  * commit's retries). */
 static int write_file(sr_saver *s, const char *name, const char *p, size_t n) {
     char path[sizeof s->tmp + 32];
@@ -212,7 +214,7 @@ static int write_file(sr_saver *s, const char *name, const char *p, size_t n) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return step_error(s, "create", path);
-    if (sr_write_all(fd, p, n) != 0 || (s->rt->sync_outputs && fsync(fd) != 0)) {
+    if (sr_write_all(fd, p, n) != 0 || (s->sync && fsync(fd) != 0)) {
         int e = errno;
         close(fd);
         unlink(path); /* give the space back */
@@ -271,7 +273,7 @@ static int install(sr_saver *s) {
 }
 
 /* One attempt at the rest of the directory: the held parts, the empty
- * parts, _SUCCESS, the fsyncs (with sync_outputs) and the rename. 0, or
+ * parts, _SUCCESS, the fsyncs (with s->sync) and the rename. 0, or
  * -1 with errno set. */
 static int try_commit(sr_saver *s, int nparts) {
     s->no_space = false;
@@ -297,12 +299,11 @@ static int try_commit(sr_saver *s, int nparts) {
     }
     if (write_file(s, "_SUCCESS", "", 0) != 0)
         return -1;
-    bool sync = s->rt->sync_outputs;
-    if (sync && sr_fsync_dir(s->tmp) != 0)
+    if (s->sync && sr_fsync_dir(s->tmp) != 0)
         return step_error(s, "fsync", s->tmp);
     if (install(s) != 0)
         return step_error(s, "rename into place", s->final);
-    if (sync && sr_fsync_dir(s->parent) != 0)
+    if (s->sync && sr_fsync_dir(s->parent) != 0)
         return step_error(s, "fsync", s->parent);
     return 0;
 }
