@@ -1358,6 +1358,33 @@ static void emit_output(emitter *E, dag_node *n, int k) {
     }
 }
 
+/* Does the program use Kafka (a source or saveToKafka) / Redis (offsets,
+ * saveToRedis, a broadcast value)? Only then is that part of the runtime,
+ * and its library, linked in (SR_USES_KAFKA / SR_USES_REDIS). */
+static bool uses_kafka(const program *p) {
+    for (int i = 0; i < p->nsources; i++)
+        if (p->sources[i].kind == OP_SOURCE_KAFKA)
+            return true;
+    for (int k = 0; k < p->noutputs; k++)
+        if (p->outputs[k]->op == OP_SAVEKAFKA)
+            return true;
+    return false;
+}
+
+static bool uses_redis(const program *p) {
+    if (p->offsets && !strcmp(p->offsets, "redis"))
+        return true;
+    for (int k = 0; k < p->noutputs; k++)
+        if (p->outputs[k]->op == OP_SAVEREDIS)
+            return true;
+    for (int i = 0; i < p->nbroadcasts; i++) {
+        method m = external_broadcast_kind(p->broadcasts[i]);
+        if (m == M_BC_REDIS_SET || m == M_BC_REDIS_HASH)
+            return true;
+    }
+    return false;
+}
+
 method external_broadcast_kind(const binding *b) {
     method m = b->decl && b->decl->a ? sem_method(b->decl->a) : M_NONE;
     return m == M_BC_REDIS_SET || m == M_BC_REDIS_HASH || m == M_BC_FILE ? m : M_NONE;
@@ -1541,6 +1568,10 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
     char *app = opt_lit(p->app ? p->app : name), *file = opt_lit(p->src->path), *master = opt_lit(p->master);
     free(base);
     char *ckpt = opt_lit(p->checkpoint), *level = opt_lit(p->log_level);
+    if (uses_kafka(p))
+        emit(&E, "SR_USES_KAFKA\n");
+    if (uses_redis(p))
+        emit(&E, "SR_USES_REDIS\n");
     emit(&E, "static const sr_program program = {\n");
     emit(&E, "    .app_name = %s,\n    .source_file = %s,\n    .batch_ms = %" PRId64 ",\n", app, file, p->batch_ms);
     emit(&E, "    .master = %s,\n    .checkpoint_dir = %s,\n    .checkpoint_every_ms = %" PRId64 ",\n",

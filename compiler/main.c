@@ -232,6 +232,9 @@ static int run_cc(const options *o, const char *c_file, const char *output) {
     push_arg(&argv, &argc, xstrdup(output));
     push_arg(&argv, &argc, xstrdup(c_file));
     if (o->mode != MODE_OBJECT) {
+        /* a library no linked object refers to (librdkafka, hiredis in a
+         * program without Kafka or Redis) is left out: a faster start */
+        push_arg(&argv, &argc, xstrdup("-Wl,--as-needed"));
         push_arg(&argv, &argc, xstrdup(lib));
         push_arg(&argv, &argc, xstrdup("-lpthread"));
         push_arg(&argv, &argc, xstrdup("-lm"));

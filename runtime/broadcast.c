@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "linked.h"
 #include "redis.h"
 
 typedef struct sr_bcast {

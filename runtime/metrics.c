@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linked.h"
 #include "metrics.h"
 #include "runtime.h"
 
@@ -227,7 +228,8 @@ void sr_metrics_batch_end(sr_metrics *m, sr_runtime *rt, int64_t processing_us, 
         done.source_records[i] = rt->sources[i].lines.n;
         done.records += rt->sources[i].lines.n;
         done.bytes += rt->sources[i].lines.bytes;
-        sr_seq rg = sr_source_offset_ranges(rt->sources[i].src, &scratch);
+        sr_seq rg = sr_source_offset_ranges ? sr_source_offset_ranges(rt->sources[i].src, &scratch)
+                                            : (sr_seq){ 0 }; /* no Kafka linked */
         if (!rg.len)
             continue;
         done.ranges = sr_xrealloc(done.ranges, (size_t)(done.nranges + rg.len) * sizeof *done.ranges);

@@ -151,6 +151,9 @@ int64_t sr_redis_start_timeout_ms(const sr_redis *r) {
     return conf_ms(r->rt, "streamc.redis.startTimeoutMs", DEFAULT_START_TIMEOUT_MS);
 }
 
+/* What SR_USES_REDIS refers to: a program that has it links this file. */
+const char sr_redis_support = 1;
+
 sr_redis *sr_redis_for(sr_runtime *rt, const char *url, char *err, size_t errlen) {
     sr_redis_addr a;
     if (sr_redis_parse_url(url, &a, err, errlen) != 0)

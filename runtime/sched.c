@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linked.h"
 #include "metrics.h"
 #include "rate.h"
 #include "redis.h"
@@ -326,7 +327,7 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
         } else if (strcmp(name, "--redis") == 0) {
             char err[300];
             sr_redis_addr a;
-            if (sr_redis_parse_url(val, &a, err, sizeof err) != 0) {
+            if (sr_redis_parse_url && sr_redis_parse_url(val, &a, err, sizeof err) != 0) {
                 fprintf(stderr, "%s: --redis: %s\n", argv0, err);
                 return 64;
             }
@@ -773,8 +774,10 @@ static void cleanup(sr_runtime *rt) {
     rt->ui = NULL;
     sr_metrics_free(rt->metrics);
     rt->metrics = NULL;
-    sr_kafka_sinks_free(rt);
-    sr_redis_sinks_free(rt);
+    if (sr_kafka_sinks_free) /* linked only into programs that use them */
+        sr_kafka_sinks_free(rt);
+    if (sr_redis_sinks_free)
+        sr_redis_sinks_free(rt);
     sr_broadcasts_free(rt);
     sr_recovery_close(rt); /* first: it frees a receipt per source */
     free_sources(rt);
@@ -783,7 +786,8 @@ static void cleanup(sr_runtime *rt) {
     for (int i = 0; i < rt->nconf_over; i++)
         free((char *)rt->conf_over[i].key);
     free(rt->conf_over);
-    sr_redis_close_all(rt); /* after the sources: Kafka may hold a connection */
+    if (sr_redis_close_all) /* after the sources: Kafka may hold a connection */
+        sr_redis_close_all(rt);
     sem_destroy(&rt->wake);
     sr_rt_current = NULL;
     stop_signal = 0; /* the run is over: nothing is stopping any more */

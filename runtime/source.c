@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "linked.h"
 #include "runtime.h"
 #include "source_impl.h"
 

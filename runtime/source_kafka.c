@@ -524,6 +524,9 @@ static void add_topic(kafka_src *k, const char *t) {
 static const sr_source_ops kafka_ops;
 static void kafka_free(sr_source *src);
 
+/* What SR_USES_KAFKA refers to: a program that has it links this file. */
+const char sr_kafka_support = 1;
+
 sr_source *sr_kafka_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
                                 char *errstr, size_t errlen) {
     kafka_src *k = sr_xcalloc(1, sizeof *k);

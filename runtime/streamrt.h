@@ -838,4 +838,12 @@ const char *sr_conf_get(sr_runtime *rt, const char *key);
  * Returns the process exit status. */
 int sr_main(int argc, char **argv, const sr_program *prog);
 
+/* Kafka and Redis support, with librdkafka and hiredis, is linked only into
+ * programs that use it: the parts of the runtime every program links refer
+ * to it weakly (linked.h), and streamc emits SR_USES_KAFKA / SR_USES_REDIS
+ * in a program that uses it, which pulls it out of libstreamrt.a. */
+extern const char sr_kafka_support, sr_redis_support;
+#define SR_USES_KAFKA static const char *const sr_uses_kafka __attribute__((used)) = &sr_kafka_support;
+#define SR_USES_REDIS static const char *const sr_uses_redis __attribute__((used)) = &sr_redis_support;
+
 #endif

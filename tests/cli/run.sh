@@ -36,6 +36,10 @@ check "-S has #line directives" grep -q '^#line [0-9]* "wc.stream"' wc.c
 check "--no-line has none" bash -c "'$streamc' -S --no-line wc.stream -o nl.c && ! grep -q '^#line' nl.c"
 check "-c writes an object that links with the runtime" bash -c \
     "'$streamc' -c wc.stream -o wc.o && cc ${RUNTIME_FLAGS:-} wc.o '$root/build/libstreamrt.a' -lrdkafka -lhiredis -lmicrohttpd -lpthread -lm -o linked && ./linked --clock manual --batches 1 | grep -q '(hello,2)'"
+check "a program without Kafka or Redis does not load librdkafka or hiredis" \
+    bash -c "'$streamc' wc.stream -o plain && ! readelf -d plain | grep -qE 'NEEDED.*(librdkafka|libhiredis)'"
+check "a Kafka program loads librdkafka" bash -c "'$streamc' '$root/samples/kafka_wordcount.stream' -o kwc && readelf -d kwc | grep -q 'NEEDED.*librdkafka'"
+check "a Redis program loads hiredis" bash -c "'$streamc' '$root/samples/redis_blacklist.stream' -o rbl && readelf -d rbl | grep -q 'NEEDED.*libhiredis'"
 check "-MD writes a depfile naming the source" bash -c "'$streamc' -MD wc.stream -o dep-wc && grep -q '^dep-wc: wc.stream' dep-wc.d"
 check "-MF/-MT choose the depfile and target" bash -c "'$streamc' -MD -MF x.d -MT all-wc wc.stream -o mt-wc && grep -q '^all-wc: wc.stream' x.d"
 check "--dump-dag prints both graphs" bash -c "'$streamc' --dump-dag wc.stream > dag.dot && grep -q 'digraph \"before fusion\"' dag.dot && grep -q 'digraph \"after fusion\"' dag.dot"

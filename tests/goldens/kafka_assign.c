@@ -305,6 +305,7 @@ static const sr_source_spec sources[] = {
 static const sr_conf_kv conf[] = {
     { "spark.streaming.kafka.maxRatePerPartition", "10" },
 };
+SR_USES_KAFKA
 static const sr_program program = {
     .app_name = "manageoffsetuseredis",
     .source_file = "samples/kafka_assign.stream",

@@ -598,6 +598,7 @@ static const sr_source_spec sources[] = {
 static const sr_conf_kv conf[] = {
     { NULL, NULL },
 };
+SR_USES_KAFKA
 static const sr_program program = {
     .app_name = "SparkStreamingOnKafkaDirect",
     .source_file = "samples/kafka_wordcount.stream",

@@ -313,6 +313,7 @@ static const sr_source_spec sources[] = {
 static const sr_conf_kv conf[] = {
     { NULL, NULL },
 };
+SR_USES_REDIS
 static const sr_program program = {
     .app_name = "transform",
     .source_file = "samples/redis_blacklist.stream",
