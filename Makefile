@@ -117,6 +117,9 @@ FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-
 FUZZ_CFLAGS := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_OBJ   := $(FZ)/parser.o $(FZ)/lexer.o $(GRAMMAR_SRC:%.c=$(FZ)/%.o) $(COMPILER_SRC:%.c=$(FZ)/%.o)
 FUZZ_ARGS  := -max_len=4096 -timeout=10 -dict=tests/fuzz/stream.dict -artifact_prefix=$(FZ)/findings/
+# FUZZ_SEED, FUZZ_RUNS and a fresh FUZZ_CORPUS make a run repeatable
+# (tests/fuzz/run.sh, in CI); the default corpus grows from run to run
+FUZZ_ARGS  += $(if $(FUZZ_SEED),-seed=$(FUZZ_SEED)) $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS))
 
 $(FZ)/parser.o $(FZ)/lexer.o: $(FZ)/%.o: $(B)/%.c $(B)/parser.h $(B)/lexer.h
 	@mkdir -p $(dir $@)
@@ -130,11 +133,12 @@ $(FZ)/fuzz_frontend: $(FZ)/tests/fuzz/fuzz_frontend.o $(FUZZ_OBJ)
 	@echo "  LINK    $@"
 	$(Q)$(CC_FUZZ) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lm
 
+FUZZ_CORPUS ?= $(FZ)/corpus
 fuzz: $(FZ)/fuzz_frontend
-	@mkdir -p $(FZ)/corpus $(FZ)/findings
+	@mkdir -p $(FUZZ_CORPUS) $(FZ)/findings
 	$(Q)for f in samples/*.stream $$(find tests -name '*.stream') tests/fuzz/regressions/*; do \
-	    [ -f "$$f" ] && cp "$$f" $(FZ)/corpus/seed-$$(echo "$$f" | tr / _); done; true
-	$(FZ)/fuzz_frontend $(FUZZ_ARGS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(FZ)/corpus
+	    [ -f "$$f" ] && cp "$$f" $(FUZZ_CORPUS)/seed-$$(echo "$$f" | tr / _); done; true
+	$(FZ)/fuzz_frontend $(FUZZ_ARGS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(FUZZ_CORPUS)
 
 # ---- install: bin/streamc, lib/libstreamrt.a, include/streamc/streamrt.h,
 # lib/pkgconfig/streamc-runtime.pc, share/streamc/streamc.mk,

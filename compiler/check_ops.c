@@ -251,6 +251,8 @@ static const type *window_inverse(checker *C, ast *call, dag_node *in, const typ
                                   const type *V) {
     int64_t wms, sms = in->slide_ms;
     ast *f = ck_arg(call, 0), *inv = ck_arg(call, 1), *filter = ck_arg(call, 5);
+    if (!ck_need_args(C, call, "reduceByKeyAndWindow with an inverse", 3, 6))
+        return ty_error();
     if (!window_duration(C, ck_arg(call, 2), "window duration", &wms))
         return ty_error();
     if (ck_arg(call, 3) && !window_duration(C, ck_arg(call, 3), "slide duration", &sms))

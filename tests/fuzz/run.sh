@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # run.sh - the front-end fuzzer in CI: a short bounded run of `make fuzz`
-# (FUZZ_TIME seconds, 45 unless set), then every file of
+# (FUZZ_TIME seconds, 45 unless set), repeatable: a fixed seed (FUZZ_SEED,
+# default 1) and number of inputs (FUZZ_RUNS, default 40000) from a fresh
+# corpus of the seeds and the regressions, so every run of a commit tries
+# the same inputs (`make fuzz`, with its growing corpus in build/fuzz/, is
+# where new ground is explored); then every file of
 # tests/fuzz/regressions/ replayed
 #   - through build/fuzz/fuzz_frontend (libFuzzer runs a file argument once:
 #     no crash, leak, sanitizer report or silent rejection), and
@@ -35,7 +39,8 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 
 # 1. build, and fuzz for a bounded time (the corpus in build/fuzz/ grows)
 if [ "$time" -gt 0 ]; then
-    if make --no-print-directory fuzz FUZZ_TIME="$time" >"$tmp/fuzz.log" 2>&1; then
+    if make --no-print-directory fuzz FUZZ_TIME="$time" FUZZ_SEED="${FUZZ_SEED:-1}" \
+            FUZZ_RUNS="${FUZZ_RUNS:-40000}" FUZZ_CORPUS="$tmp/corpus" >"$tmp/fuzz.log" 2>&1; then
         pass
         grep -E '^#[0-9]+[[:space:]]+DONE' "$tmp/fuzz.log" | tail -1 || true
     else
