@@ -23,8 +23,8 @@
 #define MIN_CHUNK ((size_t)64 * 1024)
 /* Beyond this, chunks stop doubling (a huge batch still gets what it asks). */
 #define MAX_GROWTH ((size_t)64 * 1024 * 1024)
-/* Blocks this big ask the kernel for transparent huge pages. */
-#define HUGE_MIN ((size_t)4 * 1024 * 1024)
+/* A transparent huge page: blocks of at least this size are made of them. */
+#define HUGE_PAGE ((size_t)2 * 1024 * 1024)
 
 struct sr_arena_chunk {
     sr_arena_chunk *next;
@@ -62,12 +62,20 @@ void *sr_xrealloc(void *p, size_t n) {
     return q;
 }
 
-void sr_advise_huge(void *p, size_t n) {
-    if (n < HUGE_MIN)
-        return;
-    uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, end = ((uintptr_t)p + n) & ~(uintptr_t)4095;
-    if (end > start)
-        madvise((void *)start, end - start, MADV_HUGEPAGE); /* a hint: failure is fine */
+void *sr_xmalloc_big(size_t n, size_t *got) {
+    if (n < HUGE_PAGE) {
+        if (got)
+            *got = n;
+        return sr_xmalloc(n);
+    }
+    size_t size = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p;
+    if (size < n || posix_memalign(&p, HUGE_PAGE, size) != 0)
+        oom(n);
+    madvise(p, size, MADV_HUGEPAGE); /* a hint: failure is fine */
+    if (got)
+        *got = size;
+    return p;
 }
 
 /* ===================================================================== */
@@ -111,9 +119,9 @@ void *sr_arena_alloc_slow(sr_arena *a, size_t n) {
         size = n;
     sr_arena_chunk *c = take_spare(a, n);
     if (!c) {
-        c = sr_xmalloc(sizeof *c + size);
-        c->size = size;
-        sr_advise_huge(c, sizeof *c + size);
+        size_t got;
+        c = sr_xmalloc_big(sizeof *c + size, &got);
+        c->size = got - sizeof *c;
     }
     a->bytes += n;
     if (big) {

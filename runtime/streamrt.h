@@ -390,9 +390,12 @@ static inline uint64_t sr_hash_mix(uint64_t h, uint64_t field) {
 void *sr_xmalloc(size_t n);              /* malloc that aborts on OOM */
 void *sr_xcalloc(size_t n, size_t size); /* calloc that aborts on OOM */
 void *sr_xrealloc(void *p, size_t n);
-/* Ask for transparent huge pages for a big block (4 MB or more): one page
- * fault per 2 MB instead of per 4 KB as it fills. A hint only. */
-void sr_advise_huge(void *p, size_t n);
+/* malloc for big blocks: from 2 MB up, a block aligned to and made of
+ * transparent huge pages (asked for; a hint only), so that filling it takes
+ * one page fault per 2 MB instead of per 4 KB and its reads miss the TLB
+ * far less. *got (if not NULL) is set to the usable size, n or more. Freed
+ * with free(). */
+void *sr_xmalloc_big(size_t n, size_t *got);
 
 /* How many puts a map's look-ahead queue holds: a power of two. */
 #define SR_AHEAD 16
@@ -422,13 +425,15 @@ static inline void sr_prefetch_none(const void *k) { (void)k; }
     }                                                                          \
     static void NAME##_grow(NAME *m) {                                         \
         int64_t cap = m->cap ? m->cap * 2 : 64;                                \
-        m->ents = (NAME##_ent *)sr_xrealloc(m->ents, (size_t)cap * sizeof *m->ents); \
-        sr_advise_huge(m->ents, (size_t)cap * sizeof *m->ents);                \
+        NAME##_ent *ents = (NAME##_ent *)sr_xmalloc_big((size_t)cap * sizeof *ents, NULL); \
+        if (m->len) memcpy(ents, m->ents, (size_t)m->len * sizeof *ents);      \
+        free(m->ents);                                                         \
+        m->ents = ents;                                                        \
         m->cap = cap;                                                          \
         uint64_t nslots = (uint64_t)cap * 2;                                   \
         free(m->slots);                                                        \
-        m->slots = (uint64_t *)sr_xcalloc(nslots, sizeof *m->slots);           \
-        sr_advise_huge(m->slots, nslots * sizeof *m->slots);                   \
+        m->slots = (uint64_t *)sr_xmalloc_big(nslots * sizeof *m->slots, NULL); \
+        memset(m->slots, 0, nslots * sizeof *m->slots);                        \
         m->mask = nslots - 1;                                                  \
         for (int64_t i = 0; i < m->len; i++) {                                 \
             uint64_t h = m->ents[i].hash, j = h & m->mask;                     \

@@ -172,6 +172,24 @@ static void test_xalloc(void) {
     free(sr_xmalloc(0));
 }
 
+/* Big blocks come whole huge pages, aligned; small ones as asked; both
+ * usable to the last byte and freed with free(). */
+static void test_xmalloc_big(void) {
+    size_t got = 0;
+    char *small = sr_xmalloc_big(1000, &got);
+    CU_ASSERT_EQUAL(got, 1000);
+    memset(small, 7, got);
+    free(small);
+    size_t n = ((size_t)2 << 20) + 1;
+    char *big = sr_xmalloc_big(n, &got);
+    CU_ASSERT_EQUAL((uintptr_t)big % ((size_t)2 << 20), 0);
+    CU_ASSERT_EQUAL(got, (size_t)4 << 20);
+    memset(big, 7, got);
+    CU_ASSERT_EQUAL(big[got - 1], 7);
+    free(big);
+    free(sr_xmalloc_big((size_t)2 << 20, NULL));
+}
+
 UNIT_SUITE(arena,
            { "small allocations", test_small_allocs },
            { "8-byte alignment", test_alignment },
@@ -180,4 +198,5 @@ UNIT_SUITE(arena,
            { "reset: the next batch reuses the memory", test_reset_reuses_memory },
            { "sr_str_dup", test_str_dup },
            { "sequences", test_seq },
-           { "x-allocators", test_xalloc })
+           { "x-allocators", test_xalloc },
+           { "big blocks in huge pages", test_xmalloc_big })
