@@ -34,13 +34,12 @@
 #        other builds (a sanitizer's report fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=bad-input
+find_streamc
 helper=$root/tests/reliability/bad_input.py
 work=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+sanitizer_logs "$work"
 pids=()
 cleanup() {
     [ "$BASHPID" = "$$" ] || return 0
@@ -49,30 +48,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-note() { echo "     note: $*"; }
 py() { python3 "$helper" "$@"; }
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
-
-# wait_for FILE PATTERN SECONDS: until grep -E finds it; 1 on timeout.
-wait_for() {
-    local deadline=$(( $(now_ms) + $3 * 1000 ))
-    until grep -qE -- "$2" "$1" 2>/dev/null; do
-        [ "$(now_ms)" -lt "$deadline" ] || return 1
-        sleep 0.02
-    done
-}
-# A TCP port nothing listens on.
-free_port() {
-    local p
-    for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 30000))
-        if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return; fi
-    done
-    echo "no free port" >&2; exit 1
-}
 # records LOG: the input records of all batches so far
 records() { awk '/ INFO Batch [0-9]+ ms: / { n += $7 } END { print n + 0 }' "$1"; }
 # nlines FILE...: their lines, each file's last one with or without newline
@@ -315,8 +291,4 @@ if ! crashed "peer" "$st" p.err; then
     fi
 fi
 
-if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-    bad "sanitizer reports: $(head -3 "$work"/sanitizer.* | tr '\n' ' ')"
-fi
-echo "bad-input: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

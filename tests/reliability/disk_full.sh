@@ -35,10 +35,10 @@
 # sanitizers'); a sanitizer report in any program's log fails the suite.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-pass=0 fail=0 skip=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | tail -15; }
+. "$root/tests/lib.sh"
+find_streamc
+bad_lines=15
+skip=0
 skipped() { skip=$((skip + 1)); echo "skip $1"; }
 work=$(mktemp -d)
 mounts=()
@@ -61,7 +61,6 @@ batch 1s
 val counts = ssc.queueStream("in").flatMap(_.split(" ")).map((_, 1)).reduceByKey(_ + _)
 counts.saveAsTextFiles("out/wc")
 PROG
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
 "$streamc" "${ccflags[@]}" wc.stream -o wc || { echo "disk-full: 0 passed, 1 failed, 0 skipped"; exit 1; }
 for f in 1 2 3 4 5 6 7 8 9 10 11 12; do
     tr ' ' '\n' < "in/$(printf %02d "$f")" | sort | uniq -c | awk '{ printf "(%s,%d)\n", $2, $1 }' | sort > "want.$f"
@@ -75,8 +74,9 @@ every_batch_exact() {
         cat "$1/wc-${f}000"/part-* | sort | cmp -s - "want.$f" || return 1
     done
 }
-# wait_for FILE PATTERN SECONDS
-wait_for() {
+# wait_log FILE PATTERN SECONDS: until grep finds PATTERN in FILE, looking
+# every 0.1 s (not tests/lib.sh's wait_for, which looks every 20 ms)
+wait_log() {
     local i
     for ((i = 0; i < $3 * 10; i++)); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
     return 1
@@ -90,7 +90,7 @@ if $can_mount; then
     mkdir -p w/out && mount -t tmpfs -o size=200k tmpfs w/out && mounts+=("$work/w/out")
     (cd w && ln -s ../in in && exec ../wc --clock manual --batches 12 --master 'local[2]') > w.out 2> w.err &
     pid=$!; pids+=("$pid")
-    if wait_for w.err "waits for space" 20; then
+    if wait_log w.err "waits for space" 20; then
         n1=$(ls w/out | grep -c '^wc-'); sleep 1.5; n2=$(ls w/out | grep -c '^wc-')
         alive=$(kill -0 "$pid" 2>/dev/null && echo yes || echo no)
         mount -o remount,size=8m "$work/w/out"
@@ -114,7 +114,7 @@ if $can_mount; then
     mkdir -p s/out && mount -t tmpfs -o size=200k tmpfs s/out && mounts+=("$work/s/out")
     (cd s && ln -s ../in in && exec ../wc --clock manual --batches 12 --checkpoint ck) > s.out 2> s.err &
     pid=$!; pids+=("$pid")
-    if wait_for s.err "waits for space" 20; then
+    if wait_log s.err "waits for space" 20; then
         kill -TERM "$pid"; wait "$pid"; rc=$?
         mount -o remount,size=8m "$work/s/out"
         (cd s && ../wc --clock manual --batches 12 --checkpoint ck) > s2.out 2> s2.err; rc2=$?
@@ -136,7 +136,7 @@ fi
 mkdir -p f
 (cd f && ln -s ../in in && ulimit -S -f 16 && exec ../wc --clock manual --batches 12) > f.out 2> f.err &
 pid=$!; pids+=("$pid")
-if wait_for f.err "waits for space" 20; then
+if wait_log f.err "waits for space" 20; then
     alive=$(kill -0 "$pid" 2>/dev/null && echo yes || echo no)
     prlimit --pid "$pid" --fsize=unlimited:unlimited
     wait "$pid"; rc=$?
@@ -162,10 +162,10 @@ ckpt_full() {
     mount -t tmpfs -o size=100k tmpfs "$1/ck" && mounts+=("$work/$1/ck")
     (cd "$1" && ln -s ../in in && exec ../wc --clock manual --batches 12 --checkpoint ck) > "$1.out" 2> "$1.err" &
     pid=$!; pids+=("$pid")
-    wait_for "$1.err" "saveAsTextFiles.*waits for space" 20 || return 1
+    wait_log "$1.err" "saveAsTextFiles.*waits for space" 20 || return 1
     head -c 200k /dev/zero > "$1/ck/filler" 2>/dev/null # the rest of the space
     mount -o remount,size=8m "$work/$1/out"
-    wait_for "$1.err" "checkpoint directory ck: checkpoint-10000: No space left on device" 20
+    wait_log "$1.err" "checkpoint directory ck: checkpoint-10000: No space left on device" 20
 }
 # batches DIR: how many batch directories DIR/out holds
 batches() { ls "$1/out" | grep -c '^wc-'; }
@@ -247,7 +247,7 @@ limited() {
 }
 
 limited j
-if wait_for j.err "the journal record of batch [0-9]* ms: File too large" 20; then
+if wait_log j.err "the journal record of batch [0-9]* ms: File too large" 20; then
     n1=$(ls j/out | grep -c '^sm-'); sleep 1.5; n2=$(ls j/out | grep -c '^sm-')
     alive=$(kill -0 "$pid" 2>/dev/null && echo yes || echo no)
     prlimit --pid "$pid" --fsize=unlimited:unlimited
@@ -272,7 +272,7 @@ else
 fi
 
 limited js
-if wait_for js.err "the journal record of batch [0-9]* ms: File too large" 20; then
+if wait_log js.err "the journal record of batch [0-9]* ms: File too large" 20; then
     at=$(grep -o "the journal record of batch [0-9]* ms: File" js.err | grep -o "[0-9]*")
     t0=$(date +%s%N)
     kill -TERM "$pid"; wait "$pid"; rc=$?; wait "${readers[@]}"

@@ -20,10 +20,10 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 streamc=${STREAMC:-$root/build/streamc}
 secs=${OVERLOAD_SECONDS:-15}
-. "$root/tests/ui/lib.sh"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/    /' "$2" | tail -12; }
+. "$root/tests/ui/lib.sh"   # ui_free_port
+. "$root/tests/lib.sh"      # after it: tests/lib.sh's ok, bad and finish, not the UI suites'
+suite=overload
+bad_lines=12
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
@@ -112,5 +112,4 @@ if [ "$rc" = 0 ] && [ "$ms" -lt 10000 ] && grep -q "Stopped" run.err; then
 else
     bad "stop: status $rc after $ms ms" run.err
 fi
-echo "overload: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
