@@ -22,12 +22,11 @@
 #        other builds (a sanitizer's report fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=broadcast-file
+find_streamc
 work=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+sanitizer_logs "$work"
 pid=
 cleanup() {
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -35,9 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && grep -v ' INFO ' err | tail -4 | sed 's/^/    stderr: /'; return 0; }
+bad_err=err bad_hide=' INFO ' bad_lines=4
 
 batches=24
 mkdir in
@@ -108,8 +105,4 @@ else
     fi
 fi
 
-if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-    bad "sanitizer reports: $(head -3 "$work"/sanitizer.* | tr '\n' ' ')"
-fi
-echo "broadcast-file: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

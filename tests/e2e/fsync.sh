@@ -13,14 +13,12 @@
 # Usage: tests/e2e/fsync.sh     Prints "fsync: N passed, M failed".
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=fsync
+find_streamc
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
 if ! command -v strace > /dev/null; then
     echo "fsync: strace not found (bash tests/install-deps.sh)"
@@ -79,5 +77,4 @@ if [ "$n" = 0 ] && grep -q '/ck/' conf-false.trace; then
     ok "conf-false: streamc.output.fsync=false with a checkpoint: none under out/, the checkpoint's still"
 else bad "conf-false: $n fsync calls under out/ (expected none), checkpoint fsyncs: $(grep -c '/ck/' conf-false.trace)"; fi
 
-echo "fsync: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -20,8 +20,9 @@
 #        runs it on other builds (a sanitizer's report on stderr fails it).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}   # STREAMC, STREAMC_CFLAGS: e.g. a sanitizer build
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=signals
+find_streamc   # STREAMC, STREAMC_CFLAGS: e.g. a sanitizer build
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -34,33 +35,8 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-pass=0 fail=0
-ok() {  # a sanitizer's report on the program's stderr turns it into a failure
-    if grep -qE 'runtime error:|ERROR: [A-Za-z]+Sanitizer' err 2>/dev/null; then bad "$1, but with a sanitizer report"; return 0; fi
-    echo "ok   $1"; pass=$((pass + 1))
-}
-bad()  { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && sed 's/^/    stderr: /' err | tail -8; return 0; }
-note() { echo "     note: $*"; }
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
-
-# A TCP port nothing listens on.
-free_port() {
-    local p
-    for _ in $(seq 50); do
-        p=$((20000 + RANDOM % 30000))
-        if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return; fi
-    done
-    echo "no free port" >&2; exit 1
-}
-
-# wait_for FILE PATTERN SECONDS: until grep finds the pattern; 1 on timeout.
-wait_for() {
-    local deadline=$(( $(now_ms) + $3 * 1000 ))
-    until grep -q -- "$2" "$1" 2>/dev/null; do
-        [ "$(now_ms)" -lt "$deadline" ] || return 1
-        sleep 0.02
-    done
-}
+ok_scan=err   # a sanitizer's report on the program's stderr turns an ok into a failure
+bad_err=err bad_lines=8
 
 # compile NAME HEADER_EXTRA BATCH: a program printing the lines of the peer.
 compile_socket() {
@@ -232,5 +208,4 @@ else
     if [ -n "$leftovers" ]; then note "d: the killed run's temporary entries stay: $(echo $leftovers)"; fi
 fi
 
-echo "signals: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -12,9 +12,8 @@ streamc="$root/build/streamc"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. "$root/tests/lib.sh"
+suite="strings"
 
 # warning_free NAME DIR FILE: the C for DIR/FILE compiles with every warning an error.
 warning_free() {
@@ -214,5 +213,4 @@ pats.map(_.value).print()
 EOF
 warning_free sinks "$d" prog.stream
 
-echo "strings: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

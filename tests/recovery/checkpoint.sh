@@ -20,13 +20,11 @@
 #        runs it on other builds (a sanitizer's report fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=checkpoint
+find_streamc
 work=$(mktemp -d)
-# a sanitizer build's reports go to files, checked at the end
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+sanitizer_logs "$work"
 bg=
 cleanup() {
     [ -n "$bg" ] && kill -KILL "$bg" 2>/dev/null
@@ -34,10 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work" || exit 1
-
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && grep -v ' INFO ' err | tail -6 | sed 's/^/    stderr: /'; return 0; }
+bad_err=err bad_hide=' INFO '
 
 mkdir in
 for f in $(seq -w 1 40); do
@@ -160,8 +155,4 @@ else
     bad "removed: status $status, expected 1 naming the window"
 fi
 
-if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-    bad "sanitizer reports: $(head -3 "$work"/sanitizer.* | tr '\n' ' ')"
-fi
-echo "checkpoint: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

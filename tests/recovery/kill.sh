@@ -21,14 +21,12 @@
 #        KILLS=N sets the number of kills that must land (default 20).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac
+. "$root/tests/lib.sh"
+suite="kill"
+find_streamc
 kills_wanted=${KILLS:-20}
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
 work=$(mktemp -d)
-# a sanitizer build's reports go to files, checked at the end
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+sanitizer_logs "$work"
 pid=
 cleanup() {
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -36,11 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work" || exit 1
-
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && grep -v -e ' INFO ' -e 'Killed' err | tail -8 | sed 's/^/    stderr: /'; return 0; }
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+bad_err=err bad_hide=' INFO |Killed' bad_lines=8
 
 # ---------------------------------------------------------------------
 # queue: 20+ kills, outputs equal to an uninterrupted run's
@@ -163,8 +157,4 @@ else
 fi
 cd "$work"
 
-if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-    bad "sanitizer reports: $(head -3 "$work"/sanitizer.* | tr '\n' ' ')"
-fi
-echo "kill: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -23,9 +23,9 @@
 #        runs it on other builds (a sanitizer's report on stderr fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac   # the cases run in a temp dir
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=supervise
+find_streamc
 work=$(mktemp -d)
 pids=()   # every supervisor and child seen, killed by pid on exit
 cleanup() {
@@ -36,22 +36,9 @@ cleanup() {
 trap cleanup EXIT
 cd "$work" || exit 1
 
-pass=0 fail=0
-ok() {
-    if grep -qE 'runtime error:|ERROR: [A-Za-z]+Sanitizer' err 2>/dev/null; then bad "$1, but with a sanitizer report"; return 0; fi
-    echo "ok   $1"; pass=$((pass + 1))
-}
-bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && sed 's/^/    stderr: /' err | tail -10; return 0; }
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+ok_scan=err   # a sanitizer's report on the program's stderr turns an ok into a failure
+bad_err=err bad_lines=10
 
-# wait_for FILE PATTERN SECONDS: until grep -E finds the pattern; 1 on timeout.
-wait_for() {
-    local deadline=$(( $(now_ms) + $3 * 1000 ))
-    until grep -qE -- "$2" "$1" 2>/dev/null; do
-        [ "$(now_ms)" -lt "$deadline" ] || return 1
-        sleep 0.02
-    done
-}
 # wait_count FILE PATTERN N SECONDS: until N lines match; 1 on timeout.
 wait_count() {
     local deadline=$(( $(now_ms) + $4 * 1000 ))
@@ -225,5 +212,4 @@ else
 fi
 alive "$sup" && { kill -KILL "$sup"; wait_sup 1; }
 
-echo "supervise: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

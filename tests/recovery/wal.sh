@@ -30,9 +30,9 @@
 #        runs it on other builds (a sanitizer's report on stderr fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac   # the cases run in a temp dir
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=wal
+find_streamc
 command -v python3 > /dev/null || { echo "wal: python3 is needed"; exit 1; }
 work=$(mktemp -d)
 pids=()   # every program and peer started, killed by pid on exit
@@ -45,20 +45,14 @@ cleanup() {
 trap cleanup EXIT
 cd "$work" || exit 1
 
-pass=0 fail=0
-sanitizer_report() { grep -qE 'runtime error:|ERROR: [A-Za-z]+Sanitizer' "$@" 2>/dev/null; }
-ok() {
-    if sanitizer_report err*; then bad "$1, but with a sanitizer report"; return 0; fi
-    echo "ok   $1"; pass=$((pass + 1))
-}
+ok_scan='err*'   # a sanitizer's report in a program's stderr turns an ok into a failure
+# bad MSG: its own: the errors, warnings and recovery lines of every err* file
 bad() {
     echo "FAIL $1"; fail=$((fail + 1))
     local f
     for f in err*; do [ -f "$f" ] && grep -E 'ERROR|WARN|Sanitizer|runtime error|Recovering|write-ahead' "$f" | tail -6 | sed "s/^/    $f: /"; done
     return 0
 }
-note() { echo "     note: $*"; }
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 
 # until_true SECONDS COMMAND...: until the command succeeds; 1 on timeout.
 until_true() {
@@ -301,5 +295,4 @@ c() {
 a
 b
 c
-echo "wal: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
