@@ -26,13 +26,11 @@
 #        runs it on other builds (a sanitizer's report fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac   # the cases run in a temp dir
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=kafka-direct
+find_streamc
 work=$(mktemp -d)
-# a sanitizer build's reports go to files, checked at the end
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+sanitizer_logs "$work"
 pid=
 cleanup() {
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -41,10 +39,7 @@ cleanup() {
 trap cleanup EXIT
 . "$root/tests/kafka/lib.sh"
 cd "$work" || exit 1
-
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && grep -v ' INFO ' err | tail -6 | sed 's/^/    stderr: /'; return 0; }
+bad_err=err bad_hide=' INFO '
 
 kafka_start --brokers 3 exact:3 rate:3 restart:3 latest:1 none:1 broker:3 testtopic:3 sinkin:2 sinkout:2 sinkvals:1 || { echo "FAIL cannot start the cluster"; exit 1; }
 
@@ -228,8 +223,4 @@ else
     bad "saveToKafka: the program failed"
 fi
 
-if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-    bad "sanitizer reports: $(head -5 "$work"/sanitizer.* | tr '\n' ' ')"
-fi
-echo "kafka-direct: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -24,9 +24,8 @@ cleanup() {
 trap cleanup EXIT
 cd "$work" || exit 1
 
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. "$root/tests/lib.sh"
+suite=kafka-smoke
 check() { # check NAME EXPECTED ACTUAL
     if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected '$2', got '$3'"; fi
 }
@@ -34,8 +33,7 @@ port_closed() { ! (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 
 if [ ! -x "$KAFKA_MOCK" ]; then
     bad "no $KAFKA_MOCK (run make)"
-    echo "kafka-smoke: $pass passed, $fail failed"
-    exit 1
+    finish
 fi
 
 # ---------------------------------------------------------------------
@@ -123,5 +121,4 @@ else
     check "exit status on SIGINT" 0 "$rc"
 fi
 
-echo "kafka-smoke: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -26,14 +26,13 @@
 #        20; the queue case wants half as many); SEED=N fixes the input.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac   # the cases run in a temp dir
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=redis-exactly-once
+find_streamc
 kills_wanted=${KILLS:-20}
 seed=${SEED:-$RANDOM}
 work=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+sanitizer_logs "$work"
 pid='' feeder=''
 cleanup() {
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -45,23 +44,12 @@ trap cleanup EXIT
 . "$root/tests/redis/lib.sh"
 cd "$work" || exit 1
 export LC_ALL=C
+bad_err=err bad_hide=' INFO |Killed' bad_lines=8
 
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && grep -v -e ' INFO ' -e 'Killed' err | tail -8 | sed 's/^/    stderr: /'; return 0; }
 rc() { redis_cli "$@" 2>&1; }
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 # random SECONDS in [lo, hi) (milliseconds)
 rand_sleep() { sleep "$(awk -v r=$RANDOM -v lo="$1" -v hi="$2" 'BEGIN { printf "%.3f", (lo + r / 32768 * (hi - lo)) / 1000 }')"; }
 counts_of() { tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{ print $2, $1 }' | sort; }
-finish() {
-    if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-        bad "sanitizer reports: $(head -5 "$work"/sanitizer.* | tr '\n' ' ')"
-    fi
-    echo "redis-exactly-once: $pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
 
 redis_start || { bad "cannot start redis-server"; finish; }
 

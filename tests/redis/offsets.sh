@@ -29,12 +29,11 @@
 #        runs it on other builds (a sanitizer's report fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac   # the cases run in a temp dir
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=redis-offsets
+find_streamc
 work=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+sanitizer_logs "$work"
 pid=
 cleanup() {
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -45,19 +44,9 @@ trap cleanup EXIT
 . "$root/tests/redis/lib.sh"
 cd "$work" || exit 1
 export LC_ALL=C
+bad_err=err bad_hide=' INFO '
 
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && grep -v ' INFO ' err | tail -6 | sed 's/^/    stderr: /'; return 0; }
 rc() { redis_cli "$@" 2>&1; }
-finish() {
-    if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-        bad "sanitizer reports: $(head -5 "$work"/sanitizer.* | tr '\n' ' ')"
-    fi
-    echo "redis-offsets: $pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
 
 if [ ! -x "$KAFKA_MOCK" ]; then
     bad "build/kafka-mock is missing: run make first"

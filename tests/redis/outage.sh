@@ -25,13 +25,12 @@
 #        runs it on other builds (a sanitizer's report fails it).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
-case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac   # the cases run in a temp dir
-ccflags=(); [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+. "$root/tests/lib.sh"
+suite=redis-outage
+find_streamc
 seed=${SEED:-$RANDOM}
 work=$(mktemp -d)
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+sanitizer_logs "$work"
 pid=
 cleanup() {
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -42,24 +41,14 @@ trap cleanup EXIT
 . "$root/tests/redis/lib.sh"
 cd "$work" || exit 1
 export LC_ALL=C
+bad_err=err bad_hide=' INFO '
 
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); [ -f err ] && grep -v ' INFO ' err | tail -6 | sed 's/^/    stderr: /'; return 0; }
 rc() { redis_cli "$@" 2>&1; }
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 counts_of() { tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{ print $2, $1 }' | sort; }
 total_of() { awk '{ s += $2 } END { print s + 0 }'; }
-finish() {
-    if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-        bad "sanitizer reports: $(head -5 "$work"/sanitizer.* | tr '\n' ' ')"
-    fi
-    echo "redis-outage: $pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-# wait_for SECONDS COMMAND...: until COMMAND succeeds or the program stopped
-wait_for() {
+# wait_until SECONDS COMMAND...: until COMMAND succeeds or the program stopped
+# (every 0.2 s; not tests/lib.sh's wait_for, which waits for a line in a file)
+wait_until() {
     local deadline=$((SECONDS + $1))
     shift
     while [ $SECONDS -lt $deadline ]; do
@@ -118,12 +107,12 @@ ssc.queueStream("in").flatMap(_.split(" ")).map(w => (w, 1)).reduceByKey(_ + _)
 EOF
 if "$streamc" "${ccflags[@]}" -o app prog.stream 2> err; then
     ./app --redis "$REDIS_URL" > stdout 2> err & pid=$!
-    if ! wait_for 15 guard_set OutQueue; then
+    if ! wait_until 15 guard_set OutQueue; then
         bad "restart-queue: no batch was written within 15 s"
     else
         sleep 0.7
         redis_restart 3 || bad "restart-queue: redis_restart failed"
-        wait_for 40 hash_total_is counts "$total"
+        wait_until 40 hash_total_is counts "$total"
         sleep 1.2 # some empty batches more: anything applied twice shows
         stop_app
         redis_hash counts > got
@@ -169,12 +158,12 @@ EOF
     redis_cli DEL counts > /dev/null
     if "$streamc" "${ccflags[@]}" -o app prog.stream 2> err; then
         ./app > stdout 2> err & pid=$!
-        if ! wait_for 15 guard_set OutKafka; then
+        if ! wait_until 15 guard_set OutKafka; then
             bad "restart-kafka: no batch was written within 15 s"
         else
             sleep 0.5
             redis_restart 3 || bad "restart-kafka: redis_restart failed"
-            wait_for 40 hash_total_is ok 7500
+            wait_until 40 hash_total_is ok 7500
             sleep 1.2
             stop_app
             redis_hash counts > got
