@@ -10,8 +10,9 @@
 # Usage: tests/bench/smoke.sh   Prints "bench-smoke: N passed, M failed".
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
+. "$root/tests/lib.sh"
+suite=bench-smoke
+# bad MSG [LINE...]: its own: each LINE (a command's output) after the message
 bad() { fail=$((fail + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "    $l"; done; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -48,5 +49,4 @@ else
     bad "corpus: gen_corpus is not deterministic, or too few distinct words"
 fi
 
-echo "bench-smoke: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -25,10 +25,8 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-finish() { echo "install-cmake: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+. "$root/tests/lib.sh"
+suite=install-cmake
 
 if ! command -v cmake > /dev/null; then
     bad "cmake: not installed (apt-get install cmake)"

@@ -24,15 +24,13 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. "$root/tests/lib.sh"
+suite=install-make
 
 stage=$work/stage prefix=/opt/streamc
 if ! make -C "$root" --no-print-directory install DESTDIR="$stage" PREFIX="$prefix" > "$work/install.log" 2>&1; then
     bad "install: make install failed: $(tail -3 "$work/install.log" | tr '\n' ' ')"
-    echo "install-make: $pass passed, $fail failed"
-    exit 1
+    finish
 fi
 files=(bin/streamc lib/libstreamrt.a include/streamc/streamrt.h lib/pkgconfig/streamc-runtime.pc
        share/streamc/streamc.mk share/man/man1/streamc.1)
@@ -133,5 +131,4 @@ else
     bad "uninstall: $left files left: $(find "$work/stage2" -type f | head -3 | tr '\n' ' ')"
 fi
 
-echo "install-make: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

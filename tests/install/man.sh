@@ -10,9 +10,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 streamc=${STREAMC:-$root/build/streamc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. "$root/tests/lib.sh"
+suite=install-man
 man=$root/packaging/streamc.1
 cd "$work" || exit 1
 
@@ -53,5 +52,4 @@ if [ -z "$stale" ] && [ $n -ge 20 ]; then
 else
     bad "man: streamc.1 documents options no --help lists:$stale ($n read)"
 fi
-echo "install-man: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

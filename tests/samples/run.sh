@@ -13,11 +13,12 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+. "$root/tests/lib.sh"
+suite=samples
 
-free_port() {
+# unused_port: a port of 20000-59999 that nothing answers on at 127.0.0.1
+# (not tests/lib.sh's free_port, which asks ss)
+unused_port() {
     local port
     for _ in $(seq 50); do
         port=$((20000 + RANDOM % 40000))
@@ -35,7 +36,7 @@ done
 # 2. socket samples: the same code, pointed at a free port, with 1 s batches
 socket_run() { # sample input-file batches -> output in $work/NAME.out
     local name=$1 input=$2 batches=$3 port
-    port=$(free_port)
+    port=$(unused_port)
     sed -e "s/9999/$port/" -e 's/Durations.seconds(5)/Durations.seconds(1)/' \
         "$root/samples/$name.stream" > "$work/$name-test.stream"
     "$streamc" "$work/$name-test.stream" -o "$work/$name-test"
@@ -71,7 +72,7 @@ if [ "$(grep -cx '(a,2)' "$out")" -ge 2 ] && [ "$(grep -cx '(b,2)' "$out")" -ge 
 else bad "update_state_total"; cat "$out" "$work/update_state_total.err"; fi
 
 # the windowed word count: 1 s batches make the 15 s window 3 batches long
-port=$(free_port)
+port=$(unused_port)
 sed -e "s/9999/$port/" -e 's/Durations.seconds(5)/Durations.seconds(1)/g' -e 's/Durations.seconds(15)/Durations.seconds(3)/g' \
     "$root/samples/window_wordcount.stream" > "$work/wwc.stream"
 "$streamc" "$work/wwc.stream" -o "$work/wwc"
@@ -92,7 +93,7 @@ else bad "window_wordcount"; cat "$work/wwc.out" "$work/wwc.err"; fi
 . "$root/tests/redis/lib.sh"
 redis_start > /dev/null
 redis_cli sadd blacklist zhangsan lisi > /dev/null
-port=$(free_port)
+port=$(unused_port)
 sed -e "s/9999/$port/" -e 's/Durations.seconds(5)/Durations.seconds(1)/' "$root/samples/redis_blacklist.stream" > "$work/rbl.stream"
 "$streamc" "$work/rbl.stream" -o "$work/rbl"
 { printf 'hello zhangsan\nhello wangwu\n'; sleep 2.5; redis_cli sadd blacklist wangwu > /dev/null; sleep 1.5
@@ -122,7 +123,7 @@ else bad "dir_wordcount: saved '$got'"; ls -la "$work/dir/data/streamingSavePath
 
 # 3b. Driver HA: the checkpoint directory is written, and a second run
 # resumes from it (in a directory of its own: checkpoints are relative)
-port=$(free_port)
+port=$(unused_port)
 mkdir -p "$work/ha"
 sed -e "s/9999/$port/" -e 's/Durations.seconds(5)/Durations.seconds(1)/' "$root/samples/driver_ha.stream" > "$work/ha/ha.stream"
 "$streamc" "$work/ha/ha.stream" -o "$work/ha/ha"
@@ -155,5 +156,4 @@ if cmp -s "$work/big/ours" "$work/big/theirs"; then ok; else bad "word count tot
 if (cd "$root" && bash samples/demo.sh) > "$work/demo.out" 2>&1 && [ "$(grep -c '^Time: ' "$work/demo.out")" -eq 3 ]; then ok
 else bad "make demo"; cat "$work/demo.out"; fi
 
-echo "samples: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
