@@ -9,7 +9,8 @@
 #                             sanitizer logs kept there; then ok MSG,
 #                             bad MSG [NAME], skip MSG, report (uicheck.py's
 #                             lines) and finish (prints "NAME: N passed,
-#                             M failed"; a sanitizer report fails it)
+#                             M failed"; a sanitizer report fails it): ok and
+#                             finish are tests/lib.sh's, which this sources
 #   ui_free_port [N]          a port P of 20000-60000 such that P..P+N-1 (default
 #                             N = 1) can all be bound on every address now
 #   ui_bindable PORT          succeeds when PORT can be bound (0.0.0.0 and 127.0.0.1)
@@ -34,6 +35,7 @@
 # `work` (the temp dir the script runs in) and `streamc` first.
 
 # shellcheck shell=bash
+. "$root/tests/lib.sh"
 UI_PIDS=()
 UI_PID=
 UI_STATUS=
@@ -199,15 +201,11 @@ ui_other_ip() {
 }
 
 ui_suite() {
-    ui_suite_name=$1
-    streamc=${STREAMC:-$root/build/streamc}
-    case $streamc in /*) ;; */*) streamc=$PWD/$streamc ;; esac # the cases run in a temp dir
-    ccflags=()
-    [ -n "${STREAMC_CFLAGS:-}" ] && ccflags=(--cflags "$STREAMC_CFLAGS")
+    suite=$1
+    find_streamc
     check_py=$root/tests/ui/uicheck.py
     work=$(mktemp -d)
-    export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$work/sanitizer"
-    export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$work/sanitizer"
+    sanitizer_logs "$work"
     trap ui_suite_exit EXIT
     cd "$work" || exit 1
     export LC_ALL=C PYTHONDONTWRITEBYTECODE=1
@@ -218,7 +216,7 @@ ui_suite_exit() {
     ui_cleanup
     rm -rf "$work"
 }
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
+# bad MSG [NAME]: the UI suites' own: the tail of NAME.err (not of a file NAME)
 bad() {
     echo "FAIL $1"
     fail=$((fail + 1))
@@ -236,12 +234,4 @@ report() {
             *) [ -n "$l" ] && echo "     $l" ;;
         esac
     done
-}
-finish() {
-    if ls "$work"/sanitizer.* > /dev/null 2>&1; then
-        bad "sanitizer reports: $(head -5 "$work"/sanitizer.* | tr '\n' ' ')"
-    fi
-    echo "$ui_suite_name: $pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
 }
