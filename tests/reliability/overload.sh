@@ -18,11 +18,11 @@
 # Usage: tests/reliability/overload.sh   Prints "overload: N passed, M failed".
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-streamc=${STREAMC:-$root/build/streamc}
 secs=${OVERLOAD_SECONDS:-15}
 . "$root/tests/ui/lib.sh"   # ui_free_port
 . "$root/tests/lib.sh"      # after it: tests/lib.sh's ok, bad and finish, not the UI suites'
 suite=overload
+find_streamc
 bad_lines=12
 work=$(mktemp -d)
 pids=()
@@ -39,8 +39,7 @@ conf "streamc.receiver.bufferBytes" = "32m"
 val lines = ssc.socketTextStream("127.0.0.1", $port)
 lines.flatMap(_.split("")).map((_, 1)).reduceByKey(_ + _).count().print()
 PROG
-cflags=${STREAMC_CFLAGS:+--cflags "$STREAMC_CFLAGS"}
-"$streamc" $cflags slow.stream -o slow || { echo "overload: 0 passed, 1 failed"; exit 1; }
+"$streamc" "${ccflags[@]}" slow.stream -o slow || { echo "overload: 0 passed, 1 failed"; exit 1; }
 
 # the sender: one 1 MB block of 200-character lines, again and again, as
 # fast as the socket takes it; it counts the bytes it got rid of
