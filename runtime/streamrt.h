@@ -28,6 +28,8 @@
 #define SR_UNLIKELY(x) __builtin_expect(!!(x), 0)
 /* Marks names of the .stream program that the program may leave unused. */
 #define SR_UNUSED __attribute__((unused))
+/* For the few functions of the per-record path GCC would leave out of line. */
+#define SR_ALWAYS_INLINE __attribute__((always_inline))
 
 /* ===================================================================== */
 /* Strings: views (pointer + length), never NUL-terminated by contract.   */
@@ -452,7 +454,8 @@ static inline void sr_prefetch_none(const void *k) { (void)k; }
             if (e->hash == hash && EQ(e->key, key)) return &e->val;            \
         }                                                                      \
     }                                                                          \
-    static inline V *NAME##_put(NAME *m, K key, uint64_t hash, bool *added) {  \
+    /* always inlined: a call in the per-record loop cost 8% of a word count */ \
+    static inline SR_ALWAYS_INLINE V *NAME##_put(NAME *m, K key, uint64_t hash, bool *added) { \
         if (SR_UNLIKELY(m->len == m->cap)) NAME##_grow(m);                     \
         uint64_t tag = hash & 0xffffffff00000000ULL;                           \
         uint64_t j = hash & m->mask;                                           \
