@@ -113,6 +113,13 @@ static char *default_output(const char *input, const char *suffix) {
     return out;
 }
 
+/* Is `path` the input file itself (an output must never overwrite it)? */
+static bool is_input(const options *o, const char *path) {
+    struct stat in, out;
+    return strcmp(path, "-") != 0 && stat(o->input, &in) == 0 && stat(path, &out) == 0 &&
+           in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 /* ===================================================================== */
 /* Finding the runtime                                                   */
 /* ===================================================================== */
@@ -270,6 +277,11 @@ static int run_cc(const options *o, const char *c_file, const char *output) {
 static int write_depfile(const options *o, const char *output) {
     char *path = o->dep_path ? xstrdup(o->dep_path) : xasprintf("%s.d", output);
     const char *target = o->dep_target ? o->dep_target : output;
+    if (is_input(o, path)) {
+        fprintf(stderr, "streamc: the dependency file %s is the input file; name another with -MF\n", path);
+        free(path);
+        return 1;
+    }
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "streamc: cannot write %s: %s\n", path, strerror(errno));
@@ -334,6 +346,12 @@ int main(int argc, char **argv) {
                             : default_output(o.input, o.mode == MODE_C ? ".c" : o.mode == MODE_OBJECT ? ".o" : "");
     char c_path[PATH_MAX];
     FILE *c_out;
+    if (is_input(&o, output)) {
+        fprintf(stderr, "streamc: the output %s is the input file; name another with -o\n", output);
+        free(output);
+        status = 1;
+        goto done;
+    }
     if (o.mode == MODE_C) {
         snprintf(c_path, sizeof c_path, "%s", output);
         c_out = strcmp(output, "-") == 0 ? stdout : fopen(output, "w");

@@ -42,6 +42,15 @@ check "a Kafka program loads librdkafka" bash -c "'$streamc' '$root/samples/kafk
 check "a Redis program loads hiredis" bash -c "'$streamc' '$root/samples/redis_blacklist.stream' -o rbl && readelf -d rbl | grep -q 'NEEDED.*libhiredis'"
 check "-MD writes a depfile naming the source" bash -c "'$streamc' -MD wc.stream -o dep-wc && grep -q '^dep-wc: wc.stream' dep-wc.d"
 check "-MF/-MT choose the depfile and target" bash -c "'$streamc' -MD -MF x.d -MT all-wc wc.stream -o mt-wc && grep -q '^all-wc: wc.stream' x.d"
+# an output named like the input never overwrites it (as gcc refuses)
+check "-S -o the input is refused and the input kept" bash -c \
+    "cp wc.stream same.stream && ! '$streamc' -S -o same.stream same.stream 2> err && grep -q 'is the input file' err && cmp same.stream wc.stream"
+check "an input without .stream is not overwritten by its executable" bash -c \
+    "cp wc.stream noext && ! '$streamc' noext 2> err && grep -q 'is the input file' err && cmp noext wc.stream"
+check "a depfile named like the input is refused" bash -c \
+    "cp wc.stream d.stream && ! '$streamc' -MD -MF d.stream -o d d.stream 2> err && grep -q 'is the input file' err && cmp d.stream wc.stream"
+check "the input through another path is still the input" bash -c \
+    "cp wc.stream link.stream && ln -sf link.stream alias.stream && ! '$streamc' -S -o alias.stream link.stream 2>/dev/null && cmp link.stream wc.stream"
 check "--dump-dag prints both graphs" bash -c "'$streamc' --dump-dag wc.stream > dag.dot && grep -q 'digraph \"before fusion\"' dag.dot && grep -q 'digraph \"after fusion\"' dag.dot"
 check "--dump-dag: fusion leaves flatMap unmaterialised" bash -c \
     "sed -n '/after fusion/,\$p' dag.dot | grep 'flatMap' | grep -q dashed && sed -n '/before fusion/,/after fusion/p' dag.dot | grep 'flatMap' | grep -q bold"
