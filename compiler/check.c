@@ -479,8 +479,17 @@ const type *ck_check_fn2(checker *C, ast *e, const type *p0, const type *p1, fn_
 }
 
 /* The element type of what a flatMap function returns (a Seq or Option). */
+/* ret, the result of the function of `what` (map, mapValues), if it is
+ * data an element can hold; else an error at `at` (Unit, null, a DStream,
+ * an RDD, a broadcast handle, the contexts, a duration). */
+const type *ck_value_result(checker *C, ast *at, const char *what, const type *ret) {
+    if (ty_is_value(ret) || ck_is_err(ret))
+        return ret;
+    return ck_error_at(C, at, "%s's function must return a value, not %s", what, ty_name(ret));
+}
+
 const type *ck_flat_elem(checker *C, ast *at, const type *ret) {
-    if (ret->kind == TY_SEQ || ret->kind == TY_OPTION)
+    if ((ret->kind == TY_SEQ || ret->kind == TY_OPTION) && ty_is_value(ret->elems[0]))
         return ret->elems[0];
     if (ck_is_err(ret))
         return ret;
@@ -879,6 +888,9 @@ static const type *check_expr_inner(checker *C, ast *e, const type *expect) {
         if (!e->c)
             return ty_unit();
         const type *f = ck_check_expr(C, e->c, expect);
+        if (t->kind == TY_DSTREAM || f->kind == TY_DSTREAM)
+            return ck_error_at(C, e, "an if cannot choose between DStreams: the graph of streams is fixed before "
+                                     "the first batch (choose inside a transformation, or filter)");
         if (t->kind == TY_UNIT || f->kind == TY_UNIT)
             return ty_unit();
         const type *u = ck_unify(t, f);
@@ -1092,6 +1104,9 @@ static bool valid_master(const char *m) {
     return n >= 1 && n <= 1024 && end[0] == ']' && end[1] == '\0';
 }
 
+/* The longest batch interval: batch times stay far from overflowing. */
+#define MAX_BATCH_MS ((int64_t)365 * 24 * 3600 * 1000)
+
 static void check_setting(checker *C, ast *s) {
     program *p = C->p;
     ast *a0 = ck_arg(s, 0), *a1 = ck_arg(s, 1);
@@ -1105,6 +1120,8 @@ static void check_setting(checker *C, ast *s) {
     } else if (!strcmp(s->name, "batch")) {
         if (!a0 || !ck_const_duration(C, a0, &ms) || ms <= 0)
             ck_error_at(C, a0 ? a0 : s, "batch needs a positive duration: batch 5s or batch Durations.seconds(5)");
+        else if (ms > MAX_BATCH_MS)
+            ck_error_at(C, a0, "the batch interval must be at most 365 days");
         else if (p->batch_ms && p->batch_ms != ms)
             ck_error_at(C, s, "the batch interval is set twice");
         else

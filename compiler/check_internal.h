@@ -53,6 +53,7 @@ ast *ck_as_lambda(checker *C, ast *e, int arity);           /* NULL if `e` is no
 const type *ck_check_fn(checker *C, ast *e, int n, const type **ptypes, fn_mode mode, dag_node *owner);
 const type *ck_check_fn1(checker *C, ast *e, const type *p0, fn_mode mode, dag_node *owner);
 const type *ck_check_fn2(checker *C, ast *e, const type *p0, const type *p1, fn_mode mode, dag_node *owner);
+const type *ck_value_result(checker *C, ast *at, const char *what, const type *ret);
 const type *ck_flat_elem(checker *C, ast *at, const type *ret);
 const type *ck_check_expr(checker *C, ast *e, const type *expect);
 const type *ck_unify(const type *a, const type *b);         /* NULL if incompatible */

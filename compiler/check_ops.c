@@ -211,6 +211,10 @@ static const char *const unsupported_yet[] = {
     "mapWithState", NULL,
 };
 
+/* A window holds one slot per batch, allocated when the program starts:
+ * this many at most (a day of 1-second batches fits). */
+#define MAX_WINDOW_BATCHES 100000
+
 /* A window or slide duration: a constant multiple of the batch interval. */
 static bool window_duration(checker *C, ast *e, const char *what, int64_t *ms) {
     ck_check_expr(C, e, NULL);
@@ -222,6 +226,11 @@ static bool window_duration(checker *C, ast *e, const char *what, int64_t *ms) {
     if (batch && *ms % batch != 0) {
         ck_error_at(C, e, "the %s (%lld ms) is not a multiple of the batch interval (%lld ms)", what,
                  (long long)*ms, (long long)batch);
+        return false;
+    }
+    if (batch && *ms / batch > MAX_WINDOW_BATCHES) {
+        ck_error_at(C, e, "the %s (%lld ms) spans %lld batches; at most %d are supported", what, (long long)*ms,
+                    (long long)(*ms / batch), MAX_WINDOW_BATCHES);
         return false;
     }
     return true;
@@ -425,6 +434,8 @@ static const type *update_state(checker *C, ast *call, ast *sel, dag_node *in, c
     const type *ret = ck_check_fn2(C, f, ty_seq(V, COLL_SEQ), ty_option(S), FN_EXEC, n);
     if (!ck_is_err(ret) && ret != ty_option(S) && !(ret->kind == TY_OPTION && ret->elems[0]->kind == TY_NULL))
         ck_error_at(C, f, "updateStateByKey's function must return Option[%s], not %s", ty_name(S), ty_name(ret));
+    else if (ret != ty_option(S) && sem_lambda(f))
+        sem_lambda(f)->ret = ty_option(S); /* a function that only says None */
     n->fn = f;
     if (ck_nargs(call) >= 2)
         ck_check_expr(C, ck_arg(call, 1), NULL); /* partitions or a partitioner: state is kept per worker */
@@ -458,7 +469,7 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         n = ck_new_node(C, op, T, call, in);
         const type *ret = ck_check_fn1(C, f, T, FN_EXEC, n);
         if (op == OP_MAP)
-            n->elem = ret;
+            n->elem = ck_value_result(C, f, m, ret);
         else if (op == OP_FLATMAP)
             n->elem = ck_flat_elem(C, f, ret);
         else if (ret->kind != TY_BOOL && !ck_is_err(ret))
@@ -472,7 +483,7 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         bool flat = m[0] == 'f';
         n = ck_new_node(C, flat ? OP_FLATMAPVALUES : OP_MAPVALUES, T, call, in);
         const type *ret = ck_check_fn1(C, f, V, FN_EXEC, n);
-        n->elem = ty_pair(K, flat ? ck_flat_elem(C, f, ret) : ret);
+        n->elem = ty_pair(K, flat ? ck_flat_elem(C, f, ret) : ck_value_result(C, f, m, ret));
         n->fn = f;
         return ty_dstream(n->elem);
     }
@@ -742,7 +753,7 @@ const type *ck_rdd_method(checker *C, ast *call, ast *sel, const type *T) {
         const type *ret = ck_check_fn1(C, f, T, FN_EXEC, NULL);
         ck_set_method(call, m[0] == 'm' ? R_MAP : m[1] == 'l' ? R_FLATMAP : R_FILTER);
         if (m[0] == 'm')
-            return ty_rdd(ret);
+            return ty_rdd(ck_value_result(C, f, m, ret));
         if (m[1] == 'l')
             return ty_rdd(ck_flat_elem(C, f, ret));
         if (ret->kind != TY_BOOL && !ck_is_err(ret))

@@ -377,8 +377,10 @@ static int parse_options(sr_runtime *rt, int argc, char **argv) {
             rt->ui_port = (int)p;
     }
     rt->start_ms = -1;
-    if (start && (!parse_i64(start, &rt->start_ms) || rt->start_ms < 0)) {
-        fprintf(stderr, "%s: --start-time expects milliseconds >= 0, got '%s'\n", argv0, start);
+    /* up to the end of year 9999: batch times stay far from overflowing */
+    if (start && (!parse_i64(start, &rt->start_ms) || rt->start_ms < 0 || rt->start_ms > INT64_C(253402300799999))) {
+        fprintf(stderr, "%s: --start-time expects milliseconds from 0 to 253402300799999 (year 9999), got '%s'\n",
+                argv0, start);
         return 64;
     }
     if (batches && (!parse_i64(batches, &rt->max_batches) || rt->max_batches < 1)) {

@@ -51,6 +51,17 @@ check "a depfile named like the input is refused" bash -c \
     "cp wc.stream d.stream && ! '$streamc' -MD -MF d.stream -o d d.stream 2> err && grep -q 'is the input file' err && cmp d.stream wc.stream"
 check "the input through another path is still the input" bash -c \
     "cp wc.stream link.stream && ln -sf link.stream alias.stream && ! '$streamc' -S -o alias.stream link.stream 2>/dev/null && cmp link.stream wc.stream"
+# an update function that only ever says None (state of no key is kept)
+cat > none.stream <<'PROG'
+batch 1s
+val lines = ssc.queueStream("none_in")
+lines.map(l => (l, 1)).updateStateByKey((v: Seq[Int], s: Option[Int]) => None).print()
+lines.count().print()
+PROG
+mkdir -p none_in && echo a > none_in/1
+check "updateStateByKey whose function returns only None builds and keeps no state" bash -c \
+    "'$streamc' none.stream -o none && ./none --clock manual --batches 1 2>/dev/null | grep -v -e '^---' -e '^Time' -e '^\$' | tr '\n' ' ' | grep -qx '1 '"
+check "--start-time past year 9999 is a usage error (64)" status_is 64 ./none --clock manual --batches 1 --start-time 9223372036854775807
 check "--dump-dag prints both graphs" bash -c "'$streamc' --dump-dag wc.stream > dag.dot && grep -q 'digraph \"before fusion\"' dag.dot && grep -q 'digraph \"after fusion\"' dag.dot"
 check "--dump-dag: fusion leaves flatMap unmaterialised" bash -c \
     "sed -n '/after fusion/,\$p' dag.dot | grep 'flatMap' | grep -q dashed && sed -n '/before fusion/,/after fusion/p' dag.dot | grep 'flatMap' | grep -q bold"
