@@ -226,7 +226,7 @@ static void emit_value_functions(emitter *E, const type *t) {
     case TY_DOUBLE:
     case TY_BOOL: {
         const char *fmt = t->kind == TY_DOUBLE ? "sr_buf_double" : t->kind == TY_BOOL ? "sr_buf_bool" : "sr_buf_long";
-        const char *hash = t->kind == TY_DOUBLE ? "sr_hash_double" : t->kind == TY_BOOL ? "sr_hash_bool" : "sr_hash_long";
+        const char *hash = t->kind == TY_BOOL ? "sr_hash_bool" : "sr_hash_long";
         if (t->kind == TY_TIME) /* Spark's Time prints as "<ms> ms" */
             emit(E, "static inline void fmt_%s(sr_buf *b, int64_t v) { sr_buf_long(b, v); sr_buf_cstr(b, \" ms\"); }\n", k);
         else
@@ -238,9 +238,15 @@ static void emit_value_functions(emitter *E, const type *t) {
         else
             emit(E, "static inline sr_str tostr_%s(sr_ctx *cx, %s v) { return %s(cx, v); }\n", k, c,
                  t->kind == TY_INT ? "sr_long_to_str" : "sr_double_to_str");
-        emit(E, "static inline bool eq_%s(%s a, %s b) { return a == b; }\n", k, c, c);
-        emit(E, "static inline uint64_t hash_%s(%s v) { return %s(v); }\n", k, c, hash);
-        emit(E, "static inline int cmp_%s(%s a, %s b) { return (a > b) - (a < b); }\n", k, c, c);
+        if (t->kind == TY_DOUBLE) { /* Java's Double.equals and compare */
+            emit(E, "static inline bool eq_%s(double a, double b) { return sr_double_eq(a, b); }\n", k);
+            emit(E, "static inline uint64_t hash_%s(double v) { return sr_hash_double(v); }\n", k);
+            emit(E, "static inline int cmp_%s(double a, double b) { return sr_double_cmp(a, b); }\n", k);
+        } else {
+            emit(E, "static inline bool eq_%s(%s a, %s b) { return a == b; }\n", k, c, c);
+            emit(E, "static inline uint64_t hash_%s(%s v) { return %s(v); }\n", k, c, hash);
+            emit(E, "static inline int cmp_%s(%s a, %s b) { return (a > b) - (a < b); }\n", k, c, c);
+        }
         emit(E, "static inline %s copy_%s(sr_arena *a, %s v) { (void)a; return v; }\n", c, k, c);
         break;
     }

@@ -483,7 +483,11 @@ static char *lower_method(emitter *E, ast *e) {
                                          : xasprintf("({ int64_t _a = %s; _a < 0 ? sr_neg(_a) : _a; })", A);
         else {
             B = lower_expr_as(E, a1, e->ty);
-            r = xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", c, A, B, m == F_MATH_MAX ? ">=" : "<=");
+            if (e->ty->kind == TY_DOUBLE) /* Java's Math.max/min: NaN wins, 0.0 above -0.0 */
+                r = xasprintf("sr_double_%s(%s, %s)", m == F_MATH_MAX ? "max" : "min", A, B);
+            else
+                r = xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", c, A, B,
+                              m == F_MATH_MAX ? ">=" : "<=");
         }
         goto done;
     }
@@ -533,8 +537,11 @@ static char *lower_method(emitter *E, ast *e) {
     case M_NUM_MAX:
     case M_NUM_MIN:
         A = lower_expr_as(E, a0, e->ty);
-        r = xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", ty_c(e->ty), R, A,
-                      m == M_NUM_MAX ? ">=" : "<=");
+        if (e->ty->kind == TY_DOUBLE) /* Java's Math.max/min: NaN wins, 0.0 above -0.0 */
+            r = xasprintf("sr_double_%s(%s, %s)", m == M_NUM_MAX ? "max" : "min", R, A);
+        else
+            r = xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", ty_c(e->ty), R, A,
+                          m == M_NUM_MAX ? ">=" : "<=");
         break;
     case M_NUM_ABS:
         r = e->ty->kind == TY_DOUBLE ? xasprintf("fabs(%s)", R)

@@ -356,12 +356,41 @@ static inline uint64_t sr_hash_long(int64_t v) {
     x ^= x >> 33;
     return x;
 }
-static inline uint64_t sr_hash_double(double d) {
+/* Doubles as keys and in sorts behave as Java's boxed Double (equals,
+ * compare): every NaN is one value, above +Infinity; -0.0 and 0.0 are two,
+ * -0.0 first. (The operators ==, <, ... stay IEEE's, as in Scala.) */
+static inline uint64_t sr_double_bits(double d) { /* doubleToLongBits */
     uint64_t u;
-    if (d == 0) d = 0; /* -0.0 == 0.0 */
+    if (d != d)
+        return 0x7ff8000000000000ULL;
     memcpy(&u, &d, sizeof u);
-    return sr_hash_long((int64_t)u);
+    return u;
 }
+static inline bool sr_double_eq(double a, double b) { return sr_double_bits(a) == sr_double_bits(b); }
+static inline int sr_double_cmp(double a, double b) {
+    if (a < b)
+        return -1;
+    if (a > b)
+        return 1;
+    int64_t x = (int64_t)sr_double_bits(a), y = (int64_t)sr_double_bits(b);
+    return (x > y) - (x < y);
+}
+/* Math.max and Math.min: NaN if either is; 0.0 above -0.0. */
+static inline double sr_double_max(double a, double b) {
+    if (a != a)
+        return a;
+    if (a == 0 && b == 0 && signbit(a))
+        return b;
+    return a >= b ? a : b;
+}
+static inline double sr_double_min(double a, double b) {
+    if (a != a)
+        return a;
+    if (a == 0 && b == 0 && signbit(b))
+        return b;
+    return a <= b ? a : b;
+}
+static inline uint64_t sr_hash_double(double d) { return sr_hash_long((int64_t)sr_double_bits(d)); }
 static inline uint64_t sr_hash_bool(bool b) { return sr_hash_long(b); }
 /* Combine the hashes of a tuple's fields, in order. */
 static inline uint64_t sr_hash_mix(uint64_t h, uint64_t field) {
