@@ -298,6 +298,9 @@ static dag_node *incremental_window(checker *C, ast *call, dag_node *in, const t
     int64_t wms, sms = C->p->batch_ms;
     if (!window_duration(C, w, "window duration", &wms) || (s && !window_duration(C, s, "slide duration", &sms)))
         return NULL;
+    /* windows without keys keep their panes under the Int key 0: Int's
+     * value functions must be emitted even if the program has no Int */
+    (void)ty_int();
     dag_node *n = ck_new_node(C, OP_WINDOWINV, elem, call, in);
     n->window_ms = wms;
     n->slide_ms = sms;
