@@ -1549,11 +1549,16 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
         emit(&E, "    %s_snap = %s_live; /* lambdas see the value as the batch starts */\n",
              p->broadcasts[i]->cname, p->broadcasts[i]->cname);
     }
-    for (int i = 0; i < p->dag.len; i++) /* windows take in every batch */
-        if (p->dag.nodes[i]->op == OP_WINDOW || p->dag.nodes[i]->op == OP_WINDOWINV ||
-            p->dag.nodes[i]->op == OP_WINDOWAGG)
-            emit(&E, "    win%s_%d_ingest(b);\n", p->dag.nodes[i]->op == OP_WINDOW ? "" :
-                 p->dag.nodes[i]->op == OP_WINDOWINV ? "inv" : "2", p->dag.nodes[i]->id);
+    for (int i = 0; i < p->dag.len; i++) { /* windows take in every batch of their input */
+        dag_node *n = p->dag.nodes[i];
+        if (n->op != OP_WINDOW && n->op != OP_WINDOWINV && n->op != OP_WINDOWAGG)
+            continue;
+        int64_t in_slide = n->in[0]->slide_ms;
+        if (in_slide > p->batch_ms) /* a windowed input: batches at multiples of its slide only */
+            emit(&E, "    if (b->index * INT64_C(%lld) %% INT64_C(%lld) == 0)\n    ", (long long)p->batch_ms,
+                 (long long)in_slide);
+        emit(&E, "    win%s_%d_ingest(b);\n", n->op == OP_WINDOW ? "" : n->op == OP_WINDOWINV ? "inv" : "2", n->id);
+    }
     for (int k = 0; k < p->noutputs; k++) {
         int64_t slide = p->outputs[k]->slide_ms;
         if (slide > p->batch_ms) /* a windowed stream has batches at multiples of its slide */
