@@ -24,6 +24,18 @@ dag_node *ck_new_node(checker *C, op_kind op, const type *elem, ast *at, dag_nod
     return n;
 }
 
+/* Can streams a and b be combined (union, join, transformWith)? Not if
+ * their batches come at different times: Spark refuses them ("different
+ * slide durations"), as we do, at `at`. */
+static bool same_slide(checker *C, ast *at, const dag_node *a, const dag_node *b) {
+    if (a->slide_ms == b->slide_ms)
+        return true;
+    ck_error_at(C, at, "these DStreams have different slide durations (%lld ms and %lld ms): their batches come at "
+                       "different times, so they cannot be combined",
+                (long long)a->slide_ms, (long long)b->slide_ms);
+    return false;
+}
+
 /* The key and value types of a pair stream, or an error naming `what`. */
 bool ck_pair_parts(checker *C, ast *at, const type *elem, const char *what,
                        const type **k, const type **v) {
@@ -500,6 +512,8 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         if (U != T)
             return ck_error_at(C, f, "union of DStream[%s] with DStream[%s]: element types differ",
                             ty_name(T), ty_name(U));
+        if (!same_slide(C, call, in, other))
+            return ty_error();
         n = ck_new_node(C, OP_UNION, T, call, in);
         dag_add_input(n, other);
         return ty_dstream(T);
@@ -561,6 +575,8 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         if (K != K2)
             return ck_error_at(C, f, "%s of keys %s with keys %s: key types differ", m, ty_name(K),
                             ty_name(K2));
+        if (!same_slide(C, call, in, other))
+            return ty_error();
         if (ck_nargs(call) == 2)
             ck_check_expr(C, ck_arg(call, 1), NULL);
         const type *vw;
@@ -599,7 +615,7 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         if (!ck_need_args(C, call, m, 2, 2))
             return ty_error();
         dag_node *other = ck_stream_arg(C, f, &U);
-        if (!other)
+        if (!other || !same_slide(C, call, in, other))
             return ty_error();
         n = ck_new_node(C, OP_TRANSFORMWITH, T, call, in);
         dag_add_input(n, other);
@@ -964,6 +980,8 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
                              ty_name(T0), ty_name(U));
                     ins[i] = NULL;
                 }
+                if (ins[i] && i > 0 && !same_slide(C, seq->list.items[i], ins[0], ins[i]))
+                    ins[i] = NULL;
                 if (!ins[i]) {
                     free(ins);
                     return ty_error();
@@ -971,6 +989,7 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
                 T0 = U;
             }
             dag_node *n = ck_new_node(C, OP_UNION, T0, call, NULL);
+            n->slide_ms = ins[0]->slide_ms;
             for (int i = 0; i < seq->list.len; i++)
                 dag_add_input(n, ins[i]);
             free(ins);
