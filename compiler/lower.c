@@ -731,6 +731,8 @@ char *lower_expr(emitter *E, ast *e) {
     case AST_INTERP: return lower_interp(E, e);
     case AST_IDENT: {
         binding *b = sem_binding(e);
+        if (b && b->kind == BIND_GLOBAL && b->ty->kind == TY_RDD) /* parallelized: one partition */
+            return xasprintf("((sr_rdd){ 1, &%s })", b->cname);
         if (b)
             return xstrdup(b->cname);
         if (sem_method(e) == F_NONE)
