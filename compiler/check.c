@@ -158,7 +158,7 @@ const type *ck_resolve_type(checker *C, ast *t) {
     }
     static const struct { const char *name; seq_coll coll; } seqs[] = {
         { "Seq", COLL_SEQ }, { "List", COLL_LIST }, { "Array", COLL_ARRAY },
-        { "ListBuffer", COLL_BUFFER }, { "Iterable", COLL_ITERABLE },
+        { "ListBuffer", COLL_BUFFER }, { "Iterable", COLL_ITERABLE }, { "Iterator", COLL_ITERABLE },
         { "ArrayBuffer", COLL_ARRAYBUF }, { "IndexedSeq", COLL_SEQ }, { "Vector", COLL_SEQ },
     };
     for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++)

@@ -79,9 +79,10 @@ typedef enum method {
     /* functions */
     F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER,
     F_MATH_MAX, F_MATH_MIN, F_MATH_ABS, /* math.max(a, b), math.min(a, b), math.abs(a) */
+    F_PARTITION_ID,   /* TaskContext.get.partitionId: the partition a task works on */
     /* RDD operations in driver code */
     R_MAP, R_FLATMAP, R_FILTER, R_MAPVALUES, R_FLATMAPVALUES, R_SORTBYKEY, R_SORTBY,
-    R_TAKE, R_COUNT, R_COLLECT, R_FOREACH, R_FIRST, R_ISEMPTY, R_REDUCEBYKEY, R_UNION,
+    R_TAKE, R_COUNT, R_COLLECT, R_FOREACH, R_FOREACHPARTITION, R_FIRST, R_ISEMPTY, R_REDUCEBYKEY, R_UNION,
     R_JOIN, R_LEFTOUTERJOIN, R_RIGHTOUTERJOIN, R_FULLOUTERJOIN, R_COGROUP, R_GROUPBYKEY,
     R_DISTINCT, R_REDUCE,
     R_IDENTITY, /* cache(), persist(), repartition() ... on an RDD: the same batch */

@@ -914,6 +914,13 @@ const type *ck_rdd_method(checker *C, ast *call, ast *sel, const type *T) {
         ck_set_method(call, R_FOREACH);
         return ty_unit();
     }
+    if (!strcmp(m, "foreachPartition")) { /* f(the partition's elements), partition by partition */
+        if (!ck_need_args(C, call, m, 1, 1))
+            return ty_error();
+        ck_check_fn1(C, f, ty_seq(T, COLL_ITERABLE), FN_EXEC, NULL);
+        ck_set_method(call, R_FOREACHPARTITION);
+        return ty_unit();
+    }
     return ck_error_at(C, sel, "RDD[%s] has no operation '%s' in this version of streamc", ty_name(T), m);
 }
 
@@ -1058,6 +1065,17 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
             return ty_rdd(v->elems[0]);
         }
         return ck_error_at(C, sel, "SparkContext has no method '%s' in this version of streamc", m);
+    }
+    if (T->kind == TY_OBJECT && !strcmp(T->oname, "TaskContext")) {
+        if (!strcmp(m, "get")) { /* TaskContext.get: the task's context, only read below */
+            ck_set_method(call ? call : sel, M_IGNORED);
+            return T;
+        }
+        if (!strcmp(m, "partitionId") || !strcmp(m, "getPartitionId")) {
+            ck_set_method(call ? call : sel, F_PARTITION_ID);
+            return ty_int();
+        }
+        return ck_error_at(C, sel, "TaskContext.%s is not supported; TaskContext.get.partitionId is", m);
     }
     if (T->kind == TY_OBJECT && !strcmp(T->oname, "Durations") && call) {
         int64_t ms;

@@ -475,6 +475,10 @@ static char *lower_method(emitter *E, ast *e) {
         r = xasprintf("SR_SEQ_GET(cx, %s, %s, %s, %d)", ty_c(e->ty), R, A, site);
         goto done;
     }
+    if (m == F_PARTITION_ID) {
+        r = xstrdup("((int64_t)cx->partition)");
+        goto done;
+    }
     if (m == F_MATH_MAX || m == F_MATH_MIN || m == F_MATH_ABS) {
         const char *c = ty_c(e->ty);
         A = lower_expr_as(E, a0, e->ty);

@@ -108,6 +108,7 @@ static void *worker_main(void *arg) {
         int t;
         while ((t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed)) < ntasks) {
             w->cx.err = SR_ERR_NONE;
+            w->cx.partition = t;
             fn(&w->cx, t, fa);
         }
         if (atomic_fetch_sub_explicit(&p->busy, 1, memory_order_acq_rel) == 1) {
@@ -174,6 +175,7 @@ void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg) 
          * context. */
         for (int t = 0; t < ntasks; t++) {
             self->cx.err = SR_ERR_NONE;
+            self->cx.partition = t;
             fn(&self->cx, t, arg);
         }
         return;

@@ -151,6 +151,7 @@ typedef struct sr_ctx {
     int64_t time_ms;     /* the batch time */
     int worker;          /* worker index, -1 on the driver (scheduler) thread */
     sr_batch *batch;
+    int partition;       /* the partition being processed (TaskContext.partitionId) */
 } sr_ctx;
 
 /* Mark the current record as failed (keeps the first error). */

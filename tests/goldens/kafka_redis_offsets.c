@@ -210,6 +210,59 @@ static inline sr_str tostr_t13(sr_ctx *cx, sr_seq v) {
     return s;
 }
 
+/* Iterable[ConsumerRecord[String, String]] */
+static inline void fmt_t15(sr_buf *b, sr_seq v) {
+    sr_buf_cstr(b, "CompactBuffer(");
+    for (int64_t i = 0; i < v.len; i++) {
+        if (i) sr_buf_cstr(b, ", ");
+        fmt_t9(b, SR_SEQ_AT(sr_krec, v, i));
+    }
+    sr_buf_char(b, ')');
+}
+static inline bool eq_t15(sr_seq a, sr_seq b) {
+    if (a.len != b.len) return false;
+    for (int64_t i = 0; i < a.len; i++)
+        if (!eq_t9(SR_SEQ_AT(sr_krec, a, i), SR_SEQ_AT(sr_krec, b, i))) return false;
+    return true;
+}
+static inline uint64_t hash_t15(sr_seq v) {
+    uint64_t h = 7;
+    for (int64_t i = 0; i < v.len; i++) h = sr_hash_mix(h, hash_t9(SR_SEQ_AT(sr_krec, v, i)));
+    return h;
+}
+static inline int cmp_t15(sr_seq a, sr_seq b) {
+    for (int64_t i = 0; i < a.len && i < b.len; i++) {
+        int c = cmp_t9(SR_SEQ_AT(sr_krec, a, i), SR_SEQ_AT(sr_krec, b, i));
+        if (c) return c;
+    }
+    return (a.len > b.len) - (a.len < b.len);
+}
+static inline sr_seq copy_t15(sr_arena *a, sr_seq v) {
+    sr_seq r = {0};
+    sr_seq_reserve(a, &r, v.len ? v.len : 1, sizeof(sr_krec));
+    for (int64_t i = 0; i < v.len; i++) SR_SEQ_AT(sr_krec, r, i) = copy_t9(a, SR_SEQ_AT(sr_krec, v, i));
+    r.len = v.len;
+    return r;
+}
+static inline void enc_t15(sr_buf *b, sr_seq v) {
+    sr_enc_u64(b, (uint64_t)v.len);
+    for (int64_t i = 0; i < v.len; i++) enc_t9(b, SR_SEQ_AT(sr_krec, v, i));
+}
+static inline sr_seq dec_t15(sr_dec *d, sr_arena *a) {
+    sr_seq v = {0};
+    int64_t n = sr_dec_count(d);
+    sr_seq_reserve(a, &v, n ? n : 1, sizeof(sr_krec));
+    for (int64_t i = 0; i < n && !d->bad; i++) SR_SEQ_AT(sr_krec, v, v.len++) = dec_t9(d, a);
+    return v;
+}
+static inline sr_str tostr_t15(sr_ctx *cx, sr_seq v) {
+    sr_buf b = {0};
+    fmt_t15(&b, v);
+    sr_str s = sr_buf_to_str(cx, &b);
+    sr_buf_free(&b);
+    return s;
+}
+
 /* Int */
 static inline void fmt_t16(sr_buf *b, int64_t v) { sr_buf_long(b, v); }
 static inline sr_str tostr_t16(sr_ctx *cx, int64_t v) { return sr_long_to_str(cx, v); }
@@ -225,12 +278,21 @@ static sr_arena sr_prog_arena; /* values kept for the whole run */
 static sr_str g1_topic; /* topic */
 static sr_rdd d4_rdd SR_UNUSED; /* driver: rdd */
 static sr_seq d5_offsetRanges SR_UNUSED; /* driver: offsetRanges */
-static sr_offset_range d6_o SR_UNUSED; /* driver: o */
 
 static const sr_program program;
 
 /* ---- lambdas ---- */
 static void L0(sr_ctx *cx, sr_rdd) SR_UNUSED; /* an unused lambda belongs to an RDD no action uses */
+static void L1(sr_ctx *cx, sr_seq) SR_UNUSED; /* an unused lambda belongs to an RDD no action uses */
+
+static void H1(sr_ctx *cx, sr_rdd in) {
+    for (int _p = 0; _p < in.nparts; _p++) {
+        cx->partition = _p;
+        L1(cx, in.parts[_p]);
+        if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }
+    }
+    cx->partition = 0;
+}
 
 /* samples/kafka_redis_offsets.stream:36: driver lambda */
 static void L0(sr_ctx *cx, sr_rdd p0) {
@@ -238,15 +300,16 @@ static void L0(sr_ctx *cx, sr_rdd p0) {
     d4_rdd = p0;
     (void)({ sr_str _v = ((sr_str){"**** \344\270\232\345\212\241\345\244\204\347\220\206\345\256\214\346\210\220  ****", 29}); if (SR_LIKELY(!cx->err)) { sr_buf _b = {0}; fmt_t2(&_b, _v); sr_println(cx->batch, &_b); sr_buf_free(&_b); } });
     d5_offsetRanges = sr_kafka_offset_ranges(cx->batch, 0);
-    {
-        sr_seq _s1 = d5_offsetRanges;
-        for (int64_t _i2 = 0; _i2 < _s1.len; _i2++) {
-            d6_o = SR_SEQ_AT(sr_offset_range, _s1, _i2);
-            {
-                (void)({ sr_str _v = sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, ((sr_str){"topic:", 6}), (d6_o).topic), ((sr_str){"  partition:", 12})), tostr_t16(cx, (d6_o).partition)), ((sr_str){"  fromOffset:", 13})), tostr_t16(cx, (d6_o).from)), ((sr_str){"  untilOffset: ", 15})), tostr_t16(cx, (d6_o).until)); if (SR_LIKELY(!cx->err)) { sr_buf _b = {0}; fmt_t2(&_b, _v); sr_println(cx->batch, &_b); sr_buf_free(&_b); } });
-            }
-        }
-    }
+    (void)H1(cx, d4_rdd);
+}
+
+/* samples/kafka_redis_offsets.stream:41: executor lambda */
+static void L1(sr_ctx *cx, sr_seq p0) {
+    (void)cx;
+    sr_seq v6_iter SR_UNUSED = p0;
+    sr_offset_range v7_o SR_UNUSED = SR_SEQ_GET(cx, sr_offset_range, d5_offsetRanges, ((int64_t)cx->partition), 0);
+    if (SR_UNLIKELY(cx->err)) return;
+    (void)({ sr_str _v = sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, sr_str_concat(cx, ((sr_str){"topic:", 6}), (v7_o).topic), ((sr_str){"  partition:", 12})), tostr_t16(cx, (v7_o).partition)), ((sr_str){"  fromOffset:", 13})), tostr_t16(cx, (v7_o).from)), ((sr_str){"  untilOffset: ", 15})), tostr_t16(cx, (v7_o).until)); if (SR_LIKELY(!cx->err)) { sr_buf _b = {0}; fmt_t2(&_b, _v); sr_println(cx->batch, &_b); sr_buf_free(&_b); } });
 }
 
 /* ---- stages ---- */
@@ -285,7 +348,7 @@ fail: SR_UNUSED;
 }
 
 static const sr_site sites[] = {
-    { 0, 0, "" },
+    { 42, 30, "index" },
 };
 static const sr_conf_kv kafka_params_0[] = {
     { "bootstrap.servers", "node1:9092,node2:9092,node3:9092" },
@@ -320,7 +383,7 @@ static const sr_program program = {
     .sources = sources,
     .nsources = 1,
     .sites = sites,
-    .nsites = 0,
+    .nsites = 1,
     .stateful = false,
     .state_ops = state_ops,
     .nstate_ops = 0,
