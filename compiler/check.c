@@ -347,6 +347,13 @@ static void name_placeholders(checker *C, ast *e, int *count) {
         name_placeholders(C, e->list.items[i], count);
 }
 
+/* `val f = (a: A, b: B) => ...`: a function kept by name, checked where
+ * it is passed to an operation (ck_as_lambda), as if written there. */
+static bool is_function_val(const binding *b) {
+    return b && b->ty->kind == TY_OBJECT && !strcmp(b->ty->oname, "Function") && b->decl &&
+           b->decl->a && b->decl->a->kind == AST_LAMBDA;
+}
+
 /* Turn a function argument into an AST_LAMBDA: placeholder expressions
  * (`_ + _`) and function names (`println`) become lambdas. */
 ast *ck_as_lambda(checker *C, ast *e, int arity) {
@@ -356,6 +363,13 @@ ast *ck_as_lambda(checker *C, ast *e, int arity) {
     if (e->kind == AST_BLOCK && e->list.len == 1 && e->list.items[0]->kind == AST_LAMBDA) {
         *e = *e->list.items[0]; /* { x => ... } in braces: the node becomes the lambda */
         return e;
+    }
+    if (e->kind == AST_IDENT) {
+        binding *b = ck_lookup(C, e->name);
+        if (is_function_val(b)) { /* a copy of the function, checked here */
+            *e = *ast_clone(pool, b->decl->a);
+            return e;
+        }
     }
     if (ck_has_placeholder(e)) {
         ast *body = ast_new(pool, AST_BLOCK, e->loc);
@@ -958,6 +972,16 @@ const type *ck_check_expr(checker *C, ast *e, const type *expect) {
 /* ===================================================================== */
 
 static void check_val(checker *C, ast *s) {
+    if (s->kind == AST_VAL && s->a && s->a->kind == AST_BLOCK && s->a->list.len == 1 &&
+        s->a->list.items[0]->kind == AST_LAMBDA)
+        s->a = s->a->list.items[0];
+    if (s->kind == AST_VAL && s->a && s->a->kind == AST_LAMBDA && !s->type) {
+        binding *b = bind(C, s->name, ty_object("Function"), BIND_IGNORED, s);
+        s->sem_kind = SEM_BINDING;
+        s->sem = b;
+        s->ty = b->ty;
+        return;
+    }
     const type *want = s->type ? ck_resolve_type(C, s->type) : NULL;
     const type *t = ck_check_expr(C, s->a, want);
     if (want && !ck_is_err(t) && !ty_assignable(want, t) &&

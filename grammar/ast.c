@@ -122,6 +122,32 @@ char *ast_dotted(ast_pool *pool, const char *a, const char *b) {
     return p;
 }
 
+static void clone_list(ast_pool *pool, ast_list *to, const ast_list *from) {
+    *to = (ast_list){ 0 };
+    for (int i = 0; i < from->len; i++)
+        ast_list_push(pool, to, ast_clone(pool, from->items[i]));
+}
+
+ast *ast_clone(ast_pool *pool, const ast *e) {
+    if (!e)
+        return NULL;
+    ast *c = ast_new(pool, e->kind, e->loc);
+    c->op = e->op;
+    c->is_long = e->is_long;
+    c->name = e->name; /* strings live in the pool and are never changed */
+    c->str = e->str;
+    c->str_len = e->str_len;
+    c->ival = e->ival;
+    c->dval = e->dval;
+    c->a = ast_clone(pool, e->a);
+    c->b = ast_clone(pool, e->b);
+    c->c = ast_clone(pool, e->c);
+    c->type = ast_clone(pool, e->type);
+    clone_list(pool, &c->list, &e->list);
+    clone_list(pool, &c->targs, &e->targs);
+    return c;
+}
+
 void ast_list_push(ast_pool *pool, ast_list *list, ast *item) {
     if (list->len == list->cap) {
         int cap = list->cap ? list->cap * 2 : 4;

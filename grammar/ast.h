@@ -131,6 +131,8 @@ ast *ast_new(ast_pool *pool, ast_kind kind, ast_loc loc);
 char *ast_strdup(ast_pool *pool, const char *s, size_t len);
 /* "a.b" in the pool (a qualified name from its two parts). */
 char *ast_dotted(ast_pool *pool, const char *a, const char *b);
+/* A deep copy of what the parser filled in (compiler fields zero). */
+ast *ast_clone(ast_pool *pool, const ast *e);
 /* Append `item` to `list` (storage owned by `pool`). */
 void ast_list_push(ast_pool *pool, ast_list *list, ast *item);
 
