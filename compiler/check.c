@@ -492,7 +492,6 @@ const type *ck_check_fn2(checker *C, ast *e, const type *p0, const type *p1, fn_
     return ck_check_fn(C, e, 2, ps, mode, owner);
 }
 
-/* The element type of what a flatMap function returns (a Seq or Option). */
 /* ret, the result of the function of `what` (map, mapValues), if it is
  * data an element can hold; else an error at `at` (Unit, null, a DStream,
  * an RDD, a broadcast handle, the contexts, a duration). */
@@ -502,6 +501,8 @@ const type *ck_value_result(checker *C, ast *at, const char *what, const type *r
     return ck_error_at(C, at, "%s's function must return a value, not %s", what, ty_name(ret));
 }
 
+/* The element type of what a flatMap function returns (a Seq or Option of
+ * data). */
 const type *ck_flat_elem(checker *C, ast *at, const type *ret) {
     if ((ret->kind == TY_SEQ || ret->kind == TY_OPTION) && ty_is_value(ret->elems[0]))
         return ret->elems[0];
