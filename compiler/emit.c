@@ -1521,6 +1521,16 @@ static char *opt_lit(const char *s) {
     return s ? c_string_lit(s, strlen(s)) : xstrdup("NULL");
 }
 
+/* The start of a run_batch statement that runs when stream n has a batch:
+ * every batch, or for a windowed stream only at multiples of its slide. */
+static void emit_on_batches_of(emitter *E, const dag_node *n) {
+    if (n->slide_ms > E->p->batch_ms)
+        emit(E, "    if (b->index * INT64_C(%lld) %% INT64_C(%lld) == 0)\n        ", (long long)E->p->batch_ms,
+             (long long)n->slide_ms);
+    else
+        emit(E, "    ");
+}
+
 int emit_program(program *p, const emit_options *opt, FILE *out) {
     emitter E = { .p = p, .opt = opt };
     E.out = &E.file;
@@ -1553,19 +1563,12 @@ int emit_program(program *p, const emit_options *opt, FILE *out) {
         dag_node *n = p->dag.nodes[i];
         if (n->op != OP_WINDOW && n->op != OP_WINDOWINV && n->op != OP_WINDOWAGG)
             continue;
-        int64_t in_slide = n->in[0]->slide_ms;
-        if (in_slide > p->batch_ms) /* a windowed input: batches at multiples of its slide only */
-            emit(&E, "    if (b->index * INT64_C(%lld) %% INT64_C(%lld) == 0)\n    ", (long long)p->batch_ms,
-                 (long long)in_slide);
-        emit(&E, "    win%s_%d_ingest(b);\n", n->op == OP_WINDOW ? "" : n->op == OP_WINDOWINV ? "inv" : "2", n->id);
+        emit_on_batches_of(&E, n->in[0]);
+        emit(&E, "win%s_%d_ingest(b);\n", n->op == OP_WINDOW ? "" : n->op == OP_WINDOWINV ? "inv" : "2", n->id);
     }
     for (int k = 0; k < p->noutputs; k++) {
-        int64_t slide = p->outputs[k]->slide_ms;
-        if (slide > p->batch_ms) /* a windowed stream has batches at multiples of its slide */
-            emit(&E, "    if (b->index * INT64_C(%lld) %% INT64_C(%lld) == 0)\n        out_%d(b);\n",
-                 (long long)p->batch_ms, (long long)slide, k);
-        else
-            emit(&E, "    out_%d(b);\n", k);
+        emit_on_batches_of(&E, p->outputs[k]);
+        emit(&E, "out_%d(b);\n", k);
     }
     emit(&E, "}\n\n");
     emit_state_table(&E);

@@ -426,6 +426,21 @@ static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
 /* Method calls                                                          */
 /* ===================================================================== */
 
+/* math.max(a, b) / a.max(b) and the mins, of numbers of type t: Java's
+ * Math.max/min for Doubles (NaN wins, 0.0 above -0.0). */
+static char *lower_max_min(const type *t, bool max, const char *a, const char *b) {
+    if (t->kind == TY_DOUBLE)
+        return xasprintf("sr_double_%s(%s, %s)", max ? "max" : "min", a, b);
+    return xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", ty_c(t), a, b, max ? ">=" : "<=");
+}
+
+/* math.abs(a) / a.abs. */
+static char *lower_abs(const type *t, const char *a) {
+    if (t->kind == TY_DOUBLE)
+        return xasprintf("fabs(%s)", a);
+    return xasprintf("({ int64_t _a = %s; _a < 0 ? sr_neg(_a) : _a; })", a);
+}
+
 /* Where appended elements live: data kept across batches (broadcast values,
  * top-level vars) goes to the program's arena, with its strings copied. */
 static bool persistent_target(ast *recv) {
@@ -480,18 +495,12 @@ static char *lower_method(emitter *E, ast *e) {
         goto done;
     }
     if (m == F_MATH_MAX || m == F_MATH_MIN || m == F_MATH_ABS) {
-        const char *c = ty_c(e->ty);
         A = lower_expr_as(E, a0, e->ty);
-        if (m == F_MATH_ABS)
-            r = e->ty->kind == TY_DOUBLE ? xasprintf("fabs(%s)", A)
-                                         : xasprintf("({ int64_t _a = %s; _a < 0 ? sr_neg(_a) : _a; })", A);
-        else {
+        if (m == F_MATH_ABS) {
+            r = lower_abs(e->ty, A);
+        } else {
             B = lower_expr_as(E, a1, e->ty);
-            if (e->ty->kind == TY_DOUBLE) /* Java's Math.max/min: NaN wins, 0.0 above -0.0 */
-                r = xasprintf("sr_double_%s(%s, %s)", m == F_MATH_MAX ? "max" : "min", A, B);
-            else
-                r = xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", c, A, B,
-                              m == F_MATH_MAX ? ">=" : "<=");
+            r = lower_max_min(e->ty, m == F_MATH_MAX, A, B);
         }
         goto done;
     }
@@ -541,15 +550,10 @@ static char *lower_method(emitter *E, ast *e) {
     case M_NUM_MAX:
     case M_NUM_MIN:
         A = lower_expr_as(E, a0, e->ty);
-        if (e->ty->kind == TY_DOUBLE) /* Java's Math.max/min: NaN wins, 0.0 above -0.0 */
-            r = xasprintf("sr_double_%s(%s, %s)", m == M_NUM_MAX ? "max" : "min", R, A);
-        else
-            r = xasprintf("({ %s _a = %s, _b = %s; _a %s _b ? _a : _b; })", ty_c(e->ty), R, A,
-                          m == M_NUM_MAX ? ">=" : "<=");
+        r = lower_max_min(e->ty, m == M_NUM_MAX, R, A);
         break;
     case M_NUM_ABS:
-        r = e->ty->kind == TY_DOUBLE ? xasprintf("fabs(%s)", R)
-                                     : xasprintf("({ int64_t _a = %s; _a < 0 ? sr_neg(_a) : _a; })", R);
+        r = lower_abs(e->ty, R);
         break;
     case M_TUPLE_FIELD: r = xasprintf("(%s)._%" PRId64, R, sel->ival); break;
     case M_OPT_ISEMPTY: r = xasprintf("(!(%s).some)", R); break;

@@ -314,14 +314,16 @@ char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
     case R_FOREACHPARTITION:
         saved = helper_begin(E, &buf, &si);
         emitln(E, "static void H%d(sr_ctx *cx, sr_rdd in) {", h);
-        emitln(E, "    for (int _p = 0; _p < in.nparts; _p++) {");
-        emitln(E, "        cx->partition = _p;");
-        emitln(E, "        L%d(cx, in.parts[_p]);", sem_lambda(a0)->id);
-        E->indent += 2;
+        E->indent++;
+        emitln(E, "for (int _p = 0; _p < in.nparts; _p++) {");
+        E->indent++;
+        emitln(E, "cx->partition = _p;");
+        emitln(E, "L%d(cx, in.parts[_p]);", sem_lambda(a0)->id);
         drop_if_failed(E, a0);
-        E->indent -= 2;
-        emitln(E, "    }");
-        emitln(E, "    cx->partition = 0;");
+        E->indent--;
+        emitln(E, "}");
+        emitln(E, "cx->partition = 0;");
+        E->indent--;
         emitln(E, "}\n");
         helper_end(E, &buf, saved, si);
         r = xasprintf("H%d(cx, %s)", h, R);
