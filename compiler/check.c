@@ -575,6 +575,10 @@ static const type *method_call(checker *C, ast *call, ast *sel, const type *T) {
             ck_set_method(at, M_TOSTRING);
             return ty_string();
         }
+        if (!strcmp(m, "swap") && T->nelems == 2 && !ck_nargs(call)) {
+            ck_set_method(at, M_TUPLE_SWAP);
+            return ty_pair(T->elems[1], T->elems[0]);
+        }
         return ck_error_at(C, sel, "%s has no member '%s'", ty_name(T), m);
     case TY_OPTION:
         return ck_option_method(C, call, sel, T);
@@ -622,11 +626,24 @@ void ck_set_once(checker *C, ast *at, char **slot, char *value, const char *what
     *slot = value;
 }
 
+const math_double math_doubles[] = {
+    { "pow", "pow", 2 }, { "sqrt", "sqrt", 1 }, { "cbrt", "cbrt", 1 }, { "exp", "exp", 1 },
+    { "log", "log", 1 }, { "log10", "log10", 1 }, { "floor", "floor", 1 }, { "ceil", "ceil", 1 },
+    { "hypot", "hypot", 2 }, { NULL, NULL, 0 },
+};
+
+int ck_math_double(const char *name) {
+    for (int i = 0; math_doubles[i].name; i++)
+        if (!strcmp(math_doubles[i].name, name))
+            return i;
+    return -1;
+}
+
 /* Library objects a program may name without defining them. */
 static const char *const known_objects[] = {
     "Durations", "KafkaUtils", "PreferConsistent", "PreferBrokers", "LocationStrategies",
     "ConsumerStrategies", "Subscribe", "Assign", "StorageLevel", "TaskContext",
-    "StringDeserializer", "HashPartitioner", "math", "Math", NULL,
+    "StringDeserializer", "HashPartitioner", "math", "Math", "Int", "Long", NULL,
 };
 
 /* ===================================================================== */
@@ -816,8 +833,61 @@ static const type *check_binary(checker *C, ast *e) {
     return ck_error_at(C, e, "operator %s cannot be applied to %s and %s", op, ty_name(a), ty_name(b));
 }
 
+/* The named arguments streamc knows: method, argument name, its position
+ * (-1: any, for calls that are accepted and ignored). */
+static const struct { const char *method, *arg; int pos; } named_args[] = {
+    { "sortBy", "ascending", 1 }, { "sortByKey", "ascending", 0 },
+    { "stop", "stopSparkContext", -1 }, { "stop", "stopGracefully", -1 },
+    { "awaitTerminationOrTimeout", "timeout", 0 }, { "saveToRedis", "mode", 2 },
+    { "reduceByKey", "numPartitions", 1 }, { "groupByKey", "numPartitions", 0 },
+    { "updateStateByKey", "numPartitions", 1 }, { "repartition", "numPartitions", 0 },
+    { "window", "windowDuration", 0 }, { "window", "slideDuration", 1 },
+    { "countByWindow", "windowDuration", 0 }, { "countByWindow", "slideDuration", 1 },
+    { "countByValueAndWindow", "windowDuration", 0 }, { "countByValueAndWindow", "slideDuration", 1 },
+    /* with and without an inverse function */
+    { "reduceByWindow", "windowDuration", 1 }, { "reduceByWindow", "slideDuration", 2 },
+    { "reduceByWindow", "windowDuration", 2 }, { "reduceByWindow", "slideDuration", 3 },
+    { "reduceByKeyAndWindow", "windowDuration", 1 }, { "reduceByKeyAndWindow", "slideDuration", 2 },
+    { "reduceByKeyAndWindow", "windowDuration", 2 }, { "reduceByKeyAndWindow", "slideDuration", 3 },
+    { NULL, NULL, 0 },
+};
+
+/* Replace the named arguments of call e by their values where the method
+ * takes them in that position; false (after an error) for any other. */
+static bool unwrap_named_args(checker *C, ast *e) {
+    const char *m = e->a->kind == AST_SELECT ? e->a->name : "";
+    for (int i = 0; i < e->list.len; i++) {
+        ast *arg = e->list.items[i];
+        if (arg->kind != AST_NAMED_ARG)
+            continue;
+        int known = -1, hint = -1; /* the entry that fits; one for m to suggest */
+        for (int k = 0; named_args[k].method && known < 0; k++) {
+            if (strcmp(named_args[k].method, m) != 0)
+                continue;
+            if (!strcmp(named_args[k].arg, arg->name) && (named_args[k].pos < 0 || named_args[k].pos == i))
+                known = k;
+            else if (hint < 0 && named_args[k].pos >= 0)
+                hint = k;
+        }
+        if (known < 0) {
+            if (hint >= 0)
+                ck_error_at(C, arg, "named argument '%s' is not supported here; %s takes %s = ... as argument %d",
+                            arg->name, m, named_args[hint].arg, named_args[hint].pos + 1);
+            else
+                ck_error_at(C, arg, "named argument '%s' is not supported here; write the value alone", arg->name);
+            return false;
+        }
+        e->list.items[i] = arg->a;
+    }
+    return true;
+}
+
 static const type *check_call(checker *C, ast *e, const type *expect) {
     ast *callee = e->a;
+    if (!unwrap_named_args(C, e))
+        return ty_error();
+    if (callee->kind == AST_CALL && callee->a->kind == AST_SELECT && !strcmp(callee->a->name, "foldLeft"))
+        return ck_seq_fold(C, e, callee);
     if (callee->kind == AST_SELECT) {
         const type *T = ck_check_expr(C, callee->a, NULL);
         callee->ty = T;
@@ -942,6 +1012,8 @@ static const type *check_expr_inner(checker *C, ast *e, const type *expect) {
             ck_check_expr(C, e->list.items[i], NULL);
         ck_set_method(e, M_IGNORED);
         return ty_object(last_part(e->type ? e->type->name ? e->type->name : "Object" : "Object"));
+    case AST_NAMED_ARG:
+        return ck_error_at(C, e, "a named argument (%s = ...) is only allowed in a call", e->name);
     case AST_ASCRIBE: {
         const type *want = ck_resolve_type(C, e->type);
         const type *t = ck_check_expr(C, e->a, want);

@@ -60,12 +60,14 @@ typedef enum method {
     M_NUM_TOINT, M_NUM_TODOUBLE, M_NUM_MAX, M_NUM_MIN, M_NUM_ABS,
     /* tuples: _1 .. _N (the field number is in ast->ival of the SELECT) */
     M_TUPLE_FIELD,
+    M_TUPLE_SWAP,     /* (a, b).swap */
     /* Option */
     M_OPT_ISEMPTY, M_OPT_ISDEFINED, M_OPT_GET, M_OPT_GETORELSE,
     /* Seq / Array / List / ListBuffer */
     M_SEQ_SIZE, M_SEQ_APPLY, M_SEQ_SUM, M_SEQ_CONTAINS, M_SEQ_ISEMPTY, M_SEQ_NONEMPTY,
     M_SEQ_HEAD, M_SEQ_LAST, M_SEQ_FOREACH, M_SEQ_MAP, M_SEQ_FILTER, M_SEQ_MKSTRING,
     M_SEQ_APPEND, M_SEQ_EXISTS, M_SEQ_FORALL, M_SEQ_MAX, M_SEQ_MIN, M_SEQ_TOSEQ,
+    M_SEQ_FOLD, M_SEQ_REDUCE, M_SEQ_COUNT, M_SEQ_TAKE, M_SEQ_DROP, M_SEQ_SLICE, M_SEQ_REVERSE,
     /* Broadcast */
     M_BC_VALUE,
     /* Time */
@@ -79,6 +81,9 @@ typedef enum method {
     /* functions */
     F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER,
     F_MATH_MAX, F_MATH_MIN, F_MATH_ABS, /* math.max(a, b), math.min(a, b), math.abs(a) */
+    F_MATH_DOUBLE,    /* math.pow, sqrt, ...: a C <math.h> function; ival indexes math_doubles[] */
+    F_MATH_ROUND,     /* math.round(x): Java's Math.round */
+    F_INT_CONST,      /* Int.MaxValue, Long.MinValue, ...: the value in ival */
     F_PARTITION_ID,   /* TaskContext.get.partitionId: the partition a task works on */
     /* RDD operations in driver code */
     R_MAP, R_FLATMAP, R_FILTER, R_MAPVALUES, R_FLATMAPVALUES, R_SORTBYKEY, R_SORTBY,
@@ -115,6 +120,15 @@ typedef struct record_field {
     bool is_string;         /* else Long */
 } record_field;
 extern const record_field record_fields[];
+
+/* A math function of Doubles giving a Double (math.pow, math.sqrt, ...). */
+typedef struct math_double {
+    const char *name; /* in Scala's math and Java's Math */
+    const char *c_fn; /* the <math.h> function, the same for every input */
+    int nargs;
+} math_double;
+extern const math_double math_doubles[];
+int ck_math_double(const char *name); /* its index, or -1 */
 
 typedef struct conf_kv conf_kv;
 

@@ -73,6 +73,7 @@ const type *ck_string_method(checker *C, ast *call, ast *sel);
 const type *ck_number_method(checker *C, ast *call, ast *sel, const type *T);
 const type *ck_option_method(checker *C, ast *call, ast *sel, const type *T);
 const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T);
+const type *ck_seq_fold(checker *C, ast *call, ast *inner);
 
 /* check_kafka.c: KafkaUtils.createDirectStream(...) as a source, and the
  * Kafka members of driver code (offsetRanges, commitAsync). */

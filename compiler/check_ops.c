@@ -141,20 +141,14 @@ static const type *check_external_broadcast(checker *C, ast *call, ast *read, me
 }
 
 /* saveToRedis(kind, name[, mode]) with kind hash, kv, list or set and
- * mode "set" (the default) or "increment", also as `mode = "..."`
+ * mode "set" (the default) or "increment", also named: `mode = "..."`
  * (docs/redis.md). The node keeps the name in prefix, the kind in suffix
  * and the mode in count (0 set, 1 integer increment, 2 double increment). */
 static const type *check_save_redis(checker *C, ast *call, dag_node *in, const type *T) {
     static const char *const kinds[] = { "hash", "kv", "list", "set", NULL };
     int nargs = ck_nargs(call);
     ast *mode_arg = NULL;
-    if (nargs >= 1 && ck_arg(call, nargs - 1)->kind == AST_ASSIGN) { /* mode = "..." */
-        ast *named = ck_arg(call, nargs - 1);
-        if (named->op != AST_OP_NONE || named->a->kind != AST_IDENT || strcmp(named->a->name, "mode"))
-            return ck_error_at(C, named, "saveToRedis's only named argument is mode = \"set\" or \"increment\"");
-        mode_arg = named->b;
-        nargs--;
-    } else if (nargs == 3) {
+    if (nargs == 3) { /* also as mode = "...": check_call unwrapped it */
         mode_arg = ck_arg(call, 2);
         nargs = 2;
     }
@@ -1083,10 +1077,36 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
             return ck_error_at(C, call, "expected a constant duration such as Durations.seconds(5)");
         return ty_duration();
     }
+    if (T->kind == TY_OBJECT && (!strcmp(T->oname, "Int") || !strcmp(T->oname, "Long")) && !call) {
+        bool is_int = T->oname[0] == 'I';
+        if (strcmp(m, "MaxValue") && strcmp(m, "MinValue"))
+            return ck_error_at(C, sel, "%s.%s is not supported; %s.MaxValue and %s.MinValue are", T->oname, m,
+                               T->oname, T->oname);
+        ck_set_method(sel, F_INT_CONST);
+        sel->ival = m[1] == 'a' ? (is_int ? INT32_MAX : INT64_MAX) : (is_int ? INT32_MIN : INT64_MIN);
+        return ty_int();
+    }
     if (T->kind == TY_OBJECT && (!strcmp(T->oname, "math") || !strcmp(T->oname, "Math")) && call) {
+        int fn = ck_math_double(m);
+        if (fn >= 0 || !strcmp(m, "round")) {
+            int n = fn >= 0 ? math_doubles[fn].nargs : 1;
+            if (ck_nargs(call) != n)
+                return ck_error_at(C, call, "math.%s takes %d argument%s", m, n, n == 1 ? "" : "s");
+            for (int i = 0; i < n; i++) {
+                const type *a = ck_check_expr(C, ck_arg(call, i), ty_double());
+                if (ck_is_err(a))
+                    return a;
+                if (!ty_is_numeric(a))
+                    return ck_error_at(C, ck_arg(call, i), "math.%s needs numbers, not %s", m, ty_name(a));
+            }
+            ck_set_method(call, fn >= 0 ? F_MATH_DOUBLE : F_MATH_ROUND);
+            call->ival = fn;
+            return fn >= 0 ? ty_double() : ty_int();
+        }
         bool abs = !strcmp(m, "abs");
         if (!abs && strcmp(m, "max") && strcmp(m, "min"))
-            return ck_error_at(C, sel, "math.%s is not supported; math.max, math.min and math.abs are", m);
+            return ck_error_at(C, sel, "math.%s is not supported; math.max, min, abs, pow, sqrt, exp, log, log10, "
+                               "floor, ceil and round are", m);
         if (ck_nargs(call) != (abs ? 1 : 2))
             return ck_error_at(C, call, "math.%s takes %d argument%s", m, abs ? 1 : 2, abs ? "" : "s");
         const type *t = NULL;

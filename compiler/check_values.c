@@ -202,8 +202,48 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
         ck_set_method(at, M_SEQ_MKSTRING);
         return ty_string();
     }
-    if (call && ck_nargs(call) > 0)
-        return ck_error_at(C, call, "%s.%s takes no arguments", ty_name(T), m);
+    if (!strcmp(m, "foldLeft")) /* the whole call, xs.foldLeft(z)(f), is ck_seq_fold's */
+        return ck_error_at(C, at, "foldLeft takes a start value and a function: xs.foldLeft(z)(f)");
+    if (!strcmp(m, "reduce") || !strcmp(m, "reduceLeft")) {
+        if (!ck_need_args(C, at, m, 1, 1))
+            return ty_error();
+        const type *ret = ck_check_fn2(C, f, E, E, FN_INLINE, NULL);
+        if (!ty_assignable(E, ret) && !ck_is_err(ret))
+            return ck_error_at(C, f, "%s's function must return %s, not %s", m, ty_name(E), ty_name(ret));
+        ck_set_method(at, M_SEQ_REDUCE);
+        ck_add_site(C, at, "reduce of an empty collection");
+        return E;
+    }
+    if (!strcmp(m, "count")) {
+        if (!ck_need_args(C, at, m, 1, 1))
+            return ty_error();
+        const type *ret = ck_check_fn1(C, f, E, FN_INLINE, NULL);
+        if (ret->kind != TY_BOOL && !ck_is_err(ret))
+            return ck_error_at(C, f, "count's function must return Boolean, not %s", ty_name(ret));
+        ck_set_method(at, M_SEQ_COUNT);
+        return ty_int();
+    }
+    if (!strcmp(m, "take") || !strcmp(m, "drop")) {
+        if (!value_args(C, at, m, 1, ty_int(), NULL))
+            return ty_error();
+        ck_set_method(at, m[0] == 't' ? M_SEQ_TAKE : M_SEQ_DROP);
+        return T;
+    }
+    if (!strcmp(m, "slice")) {
+        if (!value_args(C, at, m, 2, ty_int(), ty_int()))
+            return ty_error();
+        ck_set_method(at, M_SEQ_SLICE);
+        return T;
+    }
+    static const char *const no_args[] = { "size", "length", "isEmpty", "nonEmpty", "toList", "toSeq",
+        "toArray", "toBuffer", "toString", "sum", "max", "min", "head", "last", "reverse", NULL };
+    if (call && ck_nargs(call) > 0) {
+        for (int i = 0; no_args[i]; i++)
+            if (!strcmp(m, no_args[i]))
+                return ck_error_at(C, call, "%s.%s takes no arguments", ty_name(T), m);
+        return ck_error_at(C, sel, "%s has no method '%s'", ty_name(T), m);
+    }
+    if (!strcmp(m, "reverse")) { ck_set_method(at, M_SEQ_REVERSE); return T; }
     if (!strcmp(m, "size") || !strcmp(m, "length")) { ck_set_method(at, M_SEQ_SIZE); return ty_int(); }
     if (!strcmp(m, "isEmpty")) { ck_set_method(at, M_SEQ_ISEMPTY); return ty_bool(); }
     if (!strcmp(m, "nonEmpty")) { ck_set_method(at, M_SEQ_NONEMPTY); return ty_bool(); }
@@ -228,4 +268,29 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
         return E;
     }
     return ck_error_at(C, sel, "%s has no method '%s'", ty_name(T), m);
+}
+
+/* xs.foldLeft(z)(f): `call` is the outer call (f), `inner` the call with z. */
+const type *ck_seq_fold(checker *C, ast *call, ast *inner) {
+    ast *sel = inner->a;
+    const type *T = ck_check_expr(C, sel->a, NULL);
+    sel->ty = T;
+    if (ck_is_err(T))
+        return T;
+    if (T->kind != TY_SEQ)
+        return ck_error_at(C, sel, "%s has no method 'foldLeft'", ty_name(T));
+    if (ck_nargs(inner) != 1 || ck_nargs(call) != 1)
+        return ck_error_at(C, call, "foldLeft takes a start value and a function: xs.foldLeft(z)(f)");
+    const type *Z = ck_check_expr(C, ck_arg(inner, 0), NULL);
+    if (ck_is_err(Z))
+        return Z;
+    if (!ty_is_value(Z))
+        return ck_error_at(C, ck_arg(inner, 0), "foldLeft's start value must be data, not %s", ty_name(Z));
+    ast *f = ck_arg(call, 0);
+    const type *ret = ck_check_fn2(C, f, Z, T->elems[0], FN_INLINE, NULL);
+    if (!ty_assignable(Z, ret) && !ck_is_err(ret))
+        return ck_error_at(C, f, "foldLeft's function must return %s (the start value's type), not %s",
+                           ty_name(Z), ty_name(ret));
+    ck_set_method(call, M_SEQ_FOLD);
+    return Z;
 }

@@ -317,6 +317,26 @@ static void inline_loop(emitter *E, ast *lam, const char *seq_var, const type *e
     free(i);
 }
 
+/* Emit a loop over `seq_var` from element `from` on, folding into the
+ * variable `acc`: the two-parameter lambda gets (acc, element) and its
+ * value becomes acc (foldLeft, reduce). */
+static void inline_fold(emitter *E, ast *lam, const char *seq_var, const type *elem, const char *acc,
+                        int from) {
+    char *i = tmp_name(E, "i");
+    emitln(E, "for (int64_t %s = %d; %s < %s.len; %s++) {", i, from, i, seq_var, i);
+    E->indent++;
+    char *item = xasprintf("SR_SEQ_AT(%s, %s, %s)", ty_c(elem), seq_var, i);
+    emit_param(E, lam->list.items[0], acc);
+    emit_param(E, lam->list.items[1], item);
+    char *v = lower_expr_as(E, lam->a, sem_binding(lam->list.items[0])->ty);
+    emitln(E, "%s = %s;", acc, v);
+    free(v);
+    E->indent--;
+    emitln(E, "}");
+    free(item);
+    free(i);
+}
+
 static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
     const type *T = recv->ty, *elem = T->elems[0];
     ast *a0 = e->kind == AST_CALL && e->list.len ? e->list.items[0] : NULL;
@@ -358,6 +378,31 @@ static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
         bool ex = m == M_SEQ_EXISTS;
         emitln(E, "bool %s = %s;", acc, ex ? "false" : "true");
         char *body = xasprintf(ex ? "if (%%s) { %s = true; break; }" : "if (!(%%s)) { %s = false; break; }", acc);
+        inline_loop(E, a0, sv, elem, body);
+        free(body);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_FOLD: {
+        char *z = lower_expr_as(E, e->a->list.items[0], e->ty);
+        emitln(E, "%s %s = %s;", ty_c(e->ty), acc, z);
+        free(z);
+        inline_fold(E, a0, sv, elem, acc, 0);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_REDUCE: {
+        emitln(E, "if (%s.len == 0) sr_fail(cx, SR_ERR_INDEX, %d);", sv, e->site - 1);
+        char *z = zero_of(elem);
+        emitln(E, "%s %s = %s.len ? SR_SEQ_AT(%s, %s, 0) : %s;", ty_c(elem), acc, sv, ty_c(elem), sv, z);
+        free(z);
+        inline_fold(E, a0, sv, elem, acc, 1);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_COUNT: {
+        emitln(E, "int64_t %s = 0;", acc);
+        char *body = xasprintf("if (%%s) %s++;", acc);
         inline_loop(E, a0, sv, elem, body);
         free(body);
         r = xstrdup(acc);
@@ -480,8 +525,10 @@ static char *lower_method(emitter *E, ast *e) {
         return lower_rdd_method(E, e, m, recv);
     if (m == M_SEQ_FOREACH || m == M_SEQ_MAP || m == M_SEQ_FILTER || m == M_SEQ_EXISTS ||
         m == M_SEQ_FORALL || m == M_SEQ_SUM || m == M_SEQ_MAX || m == M_SEQ_MIN ||
-        m == M_SEQ_CONTAINS || m == M_SEQ_MKSTRING)
+        m == M_SEQ_CONTAINS || m == M_SEQ_MKSTRING || m == M_SEQ_REDUCE || m == M_SEQ_COUNT)
         return lower_seq_method(E, e, m, recv);
+    if (m == M_SEQ_FOLD) /* xs.foldLeft(z)(f): e->a is the call with z */
+        return lower_seq_method(E, e, m, e->a->a->a);
     if (m == M_SEQ_APPEND)
         return lower_append(E, recv, a0);
     if (m == M_SEQ_APPLY) {
@@ -502,6 +549,21 @@ static char *lower_method(emitter *E, ast *e) {
             B = lower_expr_as(E, a1, e->ty);
             r = lower_max_min(e->ty, m == F_MATH_MAX, A, B);
         }
+        goto done;
+    }
+    if (m == F_MATH_DOUBLE) {
+        A = lower_expr_as(E, a0, ty_double());
+        B = a1 ? lower_expr_as(E, a1, ty_double()) : NULL;
+        r = xasprintf("%s(%s%s%s)", math_doubles[e->ival].c_fn, A, B ? ", " : "", B ? B : "");
+        goto done;
+    }
+    if (m == F_MATH_ROUND) {
+        A = lower_expr_as(E, a0, ty_double());
+        r = xasprintf("sr_double_round(%s)", A);
+        goto done;
+    }
+    if (m == F_INT_CONST) {
+        r = e->ival == INT64_MIN ? xstrdup("INT64_MIN") : xasprintf("INT64_C(%" PRId64 ")", e->ival);
         goto done;
     }
     if (recv)
@@ -556,6 +618,12 @@ static char *lower_method(emitter *E, ast *e) {
         r = lower_abs(e->ty, R);
         break;
     case M_TUPLE_FIELD: r = xasprintf("(%s)._%" PRId64, R, sel->ival); break;
+    case M_TUPLE_SWAP: {
+        char swapped[32];
+        snprintf(swapped, sizeof swapped, "%s", ty_c(e->ty));
+        r = xasprintf("({ %s _t = %s; (%s){_t._2, _t._1}; })", ty_c(recv->ty), R, swapped);
+        break;
+    }
     case M_OPT_ISEMPTY: r = xasprintf("(!(%s).some)", R); break;
     case M_OPT_ISDEFINED: r = xasprintf("((%s).some)", R); break;
     case M_OPT_GET:
@@ -574,6 +642,27 @@ static char *lower_method(emitter *E, ast *e) {
         r = xasprintf("({ sr_seq _l = %s; SR_SEQ_GET(cx, %s, _l, _l.len - 1, %d); })", R, ty_c(e->ty), site);
         break;
     case M_SEQ_TOSEQ: r = xstrdup(R); break;
+    case M_SEQ_TAKE:
+    case M_SEQ_DROP:
+    case M_SEQ_SLICE: { /* a view of elements [_a, _b), with no room to append in place */
+        char ec[32];
+        snprintf(ec, sizeof ec, "%s", ty_c(e->ty->elems[0]));
+        A = lower_expr(E, a0);
+        B = m == M_SEQ_SLICE ? lower_expr(E, a1) : NULL;
+        r = xasprintf("({ sr_seq _s = %s; int64_t _a = %s, _b = %s; "
+                      "_a = _a < 0 ? 0 : _a > _s.len ? _s.len : _a; _b = _b < _a ? _a : _b > _s.len ? _s.len : _b; "
+                      "(sr_seq){ (char *)_s.ptr + _a * (int64_t)sizeof(%s), _b - _a, _b - _a }; })",
+                      R, m == M_SEQ_TAKE ? "0" : A, m == M_SEQ_TAKE ? A : m == M_SEQ_DROP ? "INT64_MAX" : B, ec);
+        break;
+    }
+    case M_SEQ_REVERSE: {
+        char ec[32];
+        snprintf(ec, sizeof ec, "%s", ty_c(e->ty->elems[0]));
+        r = xasprintf("({ sr_seq _s = %s, _r = {0}; sr_seq_reserve(cx->arena, &_r, _s.len, sizeof(%s)); "
+                      "for (int64_t _k = _s.len - 1; _k >= 0; _k--) SR_SEQ_AT(%s, _r, _r.len++) = SR_SEQ_AT(%s, _s, _k); _r; })",
+                      R, ec, ec, ec);
+        break;
+    }
     case M_TIME_MS: r = xstrdup(R); break;
     case M_RECORD_FIELD: r = xasprintf(record_fields[e->ival].c_fmt, R); break;
     case M_KAFKA_RANGES: r = xasprintf("sr_kafka_offset_ranges(cx->batch, %lld)", (long long)e->ival); break;
@@ -768,7 +857,8 @@ char *lower_expr(emitter *E, ast *e) {
         if (e->a->kind == AST_IDENT && !sem_binding(e->a) && sem_method(e) != M_SEQ_APPLY)
             return lower_function(E, e);
         return lower_method(E, e);
-    case AST_ASCRIBE: return lower_expr(E, e->a);
+    case AST_ASCRIBE:
+    case AST_NAMED_ARG: return lower_expr(E, e->a);
     case AST_NEW: return xstrdup("0");
     case AST_VAL: case AST_VAR: case AST_ASSIGN: case AST_FOR: {
         strbuf tmp = { 0 }, *saved;

@@ -193,6 +193,7 @@ const char *ast_kind_name(ast_kind kind) {
     case AST_CALL: return "call";
     case AST_NEW: return "new";
     case AST_ASCRIBE: return "ascribe";
+    case AST_NAMED_ARG: return "named-arg";
     case AST_TYPE: return "type";
     case AST_TYPE_TUPLE: return "type-tuple";
     }
@@ -443,6 +444,10 @@ static void dump_node(FILE *out, const ast *n, int indent) {
     case AST_ASCRIBE:
         fputc(' ', out);
         dump_type(out, n->type);
+        dump_children(out, (const ast *const[]){n->a}, 1, indent);
+        break;
+    case AST_NAMED_ARG:
+        fprintf(out, " %s", n->name);
         dump_children(out, (const ast *const[]){n->a}, 1, indent);
         break;
     case AST_TYPE:

@@ -61,6 +61,7 @@ typedef enum ast_kind {
                         A block argument `f { x => ... }` is one AST_LAMBDA or AST_BLOCK argument */
     AST_NEW,         /* type: the class; list: constructor arguments */
     AST_ASCRIBE,     /* a: expression; type: as in (false: java.lang.Boolean) */
+    AST_NAMED_ARG,   /* name = a, only as a call argument: sortBy(f, ascending = false) */
     /* types */
     AST_TYPE,        /* name: dotted name as written; targs: type arguments */
     AST_TYPE_TUPLE,  /* list: element types */

@@ -117,6 +117,9 @@ static ast *negate(parse_ctx *ctx, ast *lit, ast_loc loc);
 
 %precedence IF_NO_ELSE
 %precedence ELSE
+/* f(name = value) is a named argument, not an assignment to name */
+%precedence IDENT_ALONE
+%precedence '='
 
 %left OROR
 %left ANDAND
@@ -299,7 +302,7 @@ postfix:
   ;
 
 primary:
-    IDENT
+    IDENT %prec IDENT_ALONE
   | IDENT '[' types ']'         { $$ = with_targs($1, $3, @$); }
   | '_'
   | INT_LIT | DOUBLE_LIT | STRING_LIT | INTERP_LIT | DURATION_LIT
@@ -323,8 +326,13 @@ paren_item:
   ;
 
 args:
-    expr                        { $$ = list1(ctx, $1, @$); }
-  | args ',' expr               { $$ = push(ctx, $1, $3, @$); }
+    arg                         { $$ = list1(ctx, $1, @$); }
+  | args ',' arg                { $$ = push(ctx, $1, $3, @$); }
+  ;
+
+arg:
+    expr
+  | IDENT '=' expr              { $$ = mk(ctx, AST_NAMED_ARG, @$); $$->name = $1->name; $$->a = $3; }
   ;
 
 /* { stmts }  or a lambda filling the block: { x => stmts } */

@@ -667,6 +667,11 @@ static inline int64_t sr_double_to_long(double d) {
     if (d <= -9223372036854775808.0) return INT64_MIN;
     return (int64_t)d;
 }
+/* Java's Math.round(double): the closest Long, ties toward positive infinity. */
+static inline int64_t sr_double_round(double d) {
+    double f = floor(d);
+    return sr_double_to_long(d - f >= 0.5 ? f + 1 : f);
+}
 
 /* ===================================================================== */
 /* Outputs.                                                               */
