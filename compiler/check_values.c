@@ -223,6 +223,24 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
         ck_set_method(at, M_SEQ_COUNT);
         return ty_int();
     }
+    if (!strcmp(m, "sortBy")) {
+        if (!ck_need_args(C, at, m, 1, 1))
+            return ty_error();
+        const type *ret = ck_check_fn1(C, f, E, FN_INLINE, NULL);
+        if (!ty_is_value(ret) && !ck_is_err(ret))
+            return ck_error_at(C, f, "sortBy's function must return a value to order by, not %s", ty_name(ret));
+        ck_set_method(at, M_SEQ_SORTBY);
+        return T;
+    }
+    if (!strcmp(m, "sortWith")) {
+        if (!ck_need_args(C, at, m, 1, 1))
+            return ty_error();
+        const type *ret = ck_check_fn2(C, f, E, E, FN_INLINE, NULL);
+        if (ret->kind != TY_BOOL && !ck_is_err(ret))
+            return ck_error_at(C, f, "sortWith's function must return Boolean (a before b), not %s", ty_name(ret));
+        ck_set_method(at, M_SEQ_SORTWITH);
+        return T;
+    }
     if (!strcmp(m, "take") || !strcmp(m, "drop")) {
         if (!value_args(C, at, m, 1, ty_int(), NULL))
             return ty_error();
@@ -236,7 +254,8 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
         return T;
     }
     static const char *const no_args[] = { "size", "length", "isEmpty", "nonEmpty", "toList", "toSeq",
-        "toArray", "toBuffer", "toString", "sum", "max", "min", "head", "last", "reverse", NULL };
+        "toArray", "toBuffer", "toString", "sum", "max", "min", "head", "last", "reverse", "sorted",
+        "distinct", NULL };
     if (call && ck_nargs(call) > 0) {
         for (int i = 0; no_args[i]; i++)
             if (!strcmp(m, no_args[i]))
@@ -244,6 +263,8 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
         return ck_error_at(C, sel, "%s has no method '%s'", ty_name(T), m);
     }
     if (!strcmp(m, "reverse")) { ck_set_method(at, M_SEQ_REVERSE); return T; }
+    if (!strcmp(m, "sorted")) { ck_set_method(at, M_SEQ_SORTED); return T; }
+    if (!strcmp(m, "distinct")) { ck_set_method(at, M_SEQ_DISTINCT); return T; }
     if (!strcmp(m, "size") || !strcmp(m, "length")) { ck_set_method(at, M_SEQ_SIZE); return ty_int(); }
     if (!strcmp(m, "isEmpty")) { ck_set_method(at, M_SEQ_ISEMPTY); return ty_bool(); }
     if (!strcmp(m, "nonEmpty")) { ck_set_method(at, M_SEQ_NONEMPTY); return ty_bool(); }

@@ -337,6 +337,53 @@ static void inline_fold(emitter *E, ast *lam, const char *seq_var, const type *e
     free(i);
 }
 
+/* Emit a stable merge sort of the indices 0 .. n-1 of sequence `seq_var`
+ * into a new int64_t array `ix` (arena memory). `less` is a C expression
+ * over the indices `_a` and `_b`, true when element _a goes strictly
+ * before element _b; or, when lam is a two-parameter lambda (sortWith),
+ * the lambda's body with its parameters bound to elements _a and _b. */
+static void emit_index_sort(emitter *E, const char *seq_var, const char *ix, const char *less, ast *lam,
+                            const type *elem) {
+    char *tmp = tmp_name(E, "ixt");
+    emitln(E, "int64_t *%s = sr_arena_alloc(cx->arena, (size_t)(%s.len * 2 + 1) * sizeof(int64_t));", ix, seq_var);
+    emitln(E, "int64_t *%s = %s + %s.len;", tmp, ix, seq_var);
+    emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++) %s[_k] = _k;", seq_var, ix);
+    emitln(E, "for (int64_t _w = 1; _w < %s.len; _w *= 2) {", seq_var);
+    emitln(E, "    for (int64_t _lo = 0; _lo < %s.len - _w; _lo += 2 * _w) {", seq_var);
+    emitln(E, "        int64_t _mid = _lo + _w, _hi = _mid + _w < %s.len ? _mid + _w : %s.len;", seq_var, seq_var);
+    emitln(E, "        int64_t _i = _lo, _j = _mid, _o = _lo;");
+    emitln(E, "        while (_i < _mid && _j < _hi) {");
+    emitln(E, "            int64_t _a = %s[_j], _b = %s[_i];", ix, ix);
+    E->indent += 3;
+    if (lam) { /* sortWith(lt): lt(right, left) takes the right one first */
+        char *x = xasprintf("SR_SEQ_AT(%s, %s, _a)", ty_c(elem), seq_var);
+        char *y = xasprintf("SR_SEQ_AT(%s, %s, _b)", ty_c(elem), seq_var);
+        emitln(E, "bool _lt;");
+        emitln(E, "{");
+        E->indent++;
+        emit_param(E, lam->list.items[0], x);
+        emit_param(E, lam->list.items[1], y);
+        char *v = lower_expr(E, lam->a);
+        emitln(E, "_lt = %s;", v);
+        free(v);
+        E->indent--;
+        emitln(E, "}");
+        free(x);
+        free(y);
+    } else {
+        emitln(E, "bool _lt = %s;", less);
+    }
+    E->indent -= 3;
+    emitln(E, "            %s[_o++] = _lt ? %s[_j++] : %s[_i++];", tmp, ix, ix);
+    emitln(E, "        }");
+    emitln(E, "        while (_i < _mid) %s[_o++] = %s[_i++];", tmp, ix);
+    emitln(E, "        while (_j < _hi) %s[_o++] = %s[_j++];", tmp, ix);
+    emitln(E, "        memcpy(%s + _lo, %s + _lo, (size_t)(_hi - _lo) * sizeof(int64_t));", ix, tmp);
+    emitln(E, "    }");
+    emitln(E, "}");
+    free(tmp);
+}
+
 static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
     const type *T = recv->ty, *elem = T->elems[0];
     ast *a0 = e->kind == AST_CALL && e->list.len ? e->list.items[0] : NULL;
@@ -397,6 +444,46 @@ static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
         emitln(E, "%s %s = %s.len ? SR_SEQ_AT(%s, %s, 0) : %s;", ty_c(elem), acc, sv, ty_c(elem), sv, z);
         free(z);
         inline_fold(E, a0, sv, elem, acc, 1);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_SORTED:
+    case M_SEQ_SORTBY:
+    case M_SEQ_SORTWITH:
+    case M_SEQ_DISTINCT: {
+        char ec[32];
+        snprintf(ec, sizeof ec, "%s", ty_c(elem));
+        char *ix = tmp_name(E, "ix"), *keys = NULL, *less = NULL;
+        if (m == M_SEQ_SORTBY) { /* the keys first, one call of f per element */
+            const type *K = sem_lambda(a0)->ret;
+            keys = tmp_name(E, "keys");
+            emitln(E, "sr_seq %s = {0};", keys);
+            emitln(E, "sr_seq_reserve(cx->arena, &%s, %s.len, sizeof(%s));", keys, sv, ty_c(K));
+            char *body = xasprintf("SR_SEQ_AT(%s, %s, %s.len++) = %%s;", ty_c(K), keys, keys);
+            inline_loop(E, a0, sv, elem, body);
+            free(body);
+            less = xasprintf("cmp_%s(SR_SEQ_AT(%s, %s, _a), SR_SEQ_AT(%s, %s, _b)) < 0", tkey(K), ty_c(K), keys,
+                             ty_c(K), keys);
+        } else {
+            less = xasprintf("cmp_%s(SR_SEQ_AT(%s, %s, _a), SR_SEQ_AT(%s, %s, _b)) < 0", tkey(elem), ec, sv, ec, sv);
+        }
+        emit_index_sort(E, sv, ix, less, m == M_SEQ_SORTWITH ? a0 : NULL, elem);
+        emitln(E, "sr_seq %s = {0};", acc);
+        emitln(E, "sr_seq_reserve(cx->arena, &%s, %s.len, sizeof(%s));", acc, sv, ec);
+        if (m == M_SEQ_DISTINCT) { /* the first of each run of equal elements, in the original order */
+            emitln(E, "bool *_keep = sr_arena_alloc(cx->arena, (size_t)%s.len + 1);", sv);
+            emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++)", sv);
+            emitln(E, "    _keep[%s[_k]] = _k == 0 || !eq_%s(SR_SEQ_AT(%s, %s, %s[_k]), SR_SEQ_AT(%s, %s, %s[_k - 1]));",
+                   ix, tkey(elem), ec, sv, ix, ec, sv, ix);
+            emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++)", sv);
+            emitln(E, "    if (_keep[_k]) SR_SEQ_AT(%s, %s, %s.len++) = SR_SEQ_AT(%s, %s, _k);", ec, acc, acc, ec, sv);
+        } else {
+            emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++)", sv);
+            emitln(E, "    SR_SEQ_AT(%s, %s, %s.len++) = SR_SEQ_AT(%s, %s, %s[_k]);", ec, acc, acc, ec, sv, ix);
+        }
+        free(ix);
+        free(keys);
+        free(less);
         r = xstrdup(acc);
         break;
     }
@@ -525,7 +612,8 @@ static char *lower_method(emitter *E, ast *e) {
         return lower_rdd_method(E, e, m, recv);
     if (m == M_SEQ_FOREACH || m == M_SEQ_MAP || m == M_SEQ_FILTER || m == M_SEQ_EXISTS ||
         m == M_SEQ_FORALL || m == M_SEQ_SUM || m == M_SEQ_MAX || m == M_SEQ_MIN ||
-        m == M_SEQ_CONTAINS || m == M_SEQ_MKSTRING || m == M_SEQ_REDUCE || m == M_SEQ_COUNT)
+        m == M_SEQ_CONTAINS || m == M_SEQ_MKSTRING || m == M_SEQ_REDUCE || m == M_SEQ_COUNT ||
+        m == M_SEQ_SORTED || m == M_SEQ_SORTBY || m == M_SEQ_SORTWITH || m == M_SEQ_DISTINCT)
         return lower_seq_method(E, e, m, recv);
     if (m == M_SEQ_FOLD) /* xs.foldLeft(z)(f): e->a is the call with z */
         return lower_seq_method(E, e, m, e->a->a->a);
