@@ -1044,7 +1044,44 @@ const type *ck_check_expr(checker *C, ast *e, const type *expect) {
 /* Statements                                                            */
 /* ===================================================================== */
 
+/* val (a, b) = e binds a tuple's fields; val Array(a, b) = e (also List,
+ * Seq) a sequence's elements, failing at run time when the length differs
+ * (Scala's MatchError). Inside functions only. */
+static void check_val_pattern(checker *C, ast *s) {
+    ast *pat = s->b;
+    const type *t = ck_check_expr(C, s->a, NULL);
+    bind_kind kind = local_kind(C);
+    if (!C->lam) {
+        ck_error_at(C, s, "a val with a pattern is only allowed inside a function");
+        t = ty_error();
+    }
+    if (!s->str) {
+        bind_param(C, pat, t, kind, NULL);
+        return;
+    }
+    if (strcmp(s->str, "Array") && strcmp(s->str, "List") && strcmp(s->str, "Seq")) {
+        ck_error_at(C, s, "val %s(...) is not supported; val Array(a, b), List(...), Seq(...) and (a, b) are",
+                    s->str);
+        t = ty_error();
+    } else if (t->kind != TY_SEQ && !ck_is_err(t)) {
+        ck_error_at(C, s->a, "val %s(...) needs a collection, not %s", s->str, ty_name(t));
+        t = ty_error();
+    }
+    const type *elem = t->kind == TY_SEQ ? t->elems[0] : ty_error();
+    binding *whole = bind(C, "_", t, kind, pat);
+    pat->sem_kind = SEM_BINDING;
+    pat->sem = whole;
+    pat->ty = t;
+    for (int i = 0; i < pat->list.len; i++)
+        bind_param(C, pat->list.items[i], elem, kind, NULL);
+    ck_add_site(C, s, "a collection of another length than the pattern's");
+}
+
 static void check_val(checker *C, ast *s) {
+    if (s->b) {
+        check_val_pattern(C, s);
+        return;
+    }
     if (s->kind == AST_VAL && s->a && s->a->kind == AST_BLOCK && s->a->list.len == 1 &&
         s->a->list.items[0]->kind == AST_LAMBDA)
         s->a = s->a->list.items[0];

@@ -76,8 +76,20 @@ char *zero_of(const type *t) {
     case TY_INT: return xstrdup("((int64_t)0)");
     case TY_DOUBLE: return xstrdup("0.0");
     case TY_BOOL: return xstrdup("false");
-    default: return xasprintf("((%s){0})", ty_c(t));
+    default:
+        break;
     }
+    /* (T){0} draws -Wmissing-braces when T's first member is a struct, and
+     * {{0}} then -Wmissing-field-initializers: a zero static instead */
+    const type *first = t; /* a tuple's first field, down to a non-tuple */
+    while (first->kind == TY_TUPLE)
+        first = first->elems[0];
+    bool scalar_first = first->kind == TY_INT || first->kind == TY_DOUBLE || first->kind == TY_BOOL ||
+                        first->kind == TY_TIME;
+    bool struct_first = t->kind == TY_KRECORD || t->kind == TY_ORANGE || (first != t && !scalar_first);
+    if (struct_first)
+        return xasprintf("({ static const %s _zero; _zero; })", ty_c(t));
+    return xasprintf("((%s){0})", ty_c(t));
 }
 
 /* ===================================================================== */

@@ -980,12 +980,38 @@ static bool uses_binding(const ast *e, const binding *b) {
     return false;
 }
 
+/* val (a, b) = e, val Array(a, b) = e: see check_val_pattern. */
+static void lower_val_pattern(emitter *E, ast *s) {
+    ast *pat = s->b;
+    char *v = lower_expr_as(E, s->a, pat->ty);
+    if (!s->str) {
+        emit_param(E, pat, v);
+        free(v);
+        emit_bail(E, s);
+        return;
+    }
+    binding *whole = sem_binding(pat);
+    emit_bind(E, whole, v);
+    free(v);
+    emitln(E, "if (SR_UNLIKELY(%s.len != %d)) { sr_fail(cx, SR_ERR_MATCH, %d); %s }", whole->cname, pat->list.len,
+           s->site - 1, E->bail);
+    for (int i = 0; i < pat->list.len; i++) {
+        char *x = xasprintf("SR_SEQ_AT(%s, %s, %d)", ty_c(pat->ty->elems[0]), whole->cname, i);
+        emit_param(E, pat->list.items[i], x);
+        free(x);
+    }
+}
+
 static void lower_stmt(emitter *E, ast *s) {
     if (E->opt->line_directives && s->kind != AST_BLOCK)
         emit_line_of(E, s);
     switch (s->kind) {
     case AST_VAL:
     case AST_VAR: {
+        if (s->b) {
+            lower_val_pattern(E, s);
+            return;
+        }
         binding *b = sem_binding(s);
         if (!b || b->kind == BIND_IGNORED || b->kind == BIND_DSTREAM)
             return;

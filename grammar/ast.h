@@ -33,7 +33,9 @@ typedef enum ast_kind {
     AST_SETTING,     /* name: app|batch|master|checkpoint|offsets|conf; see below */
     AST_IMPORT,      /* name: the dotted path as written (ignored later) */
     /* statements (also allowed inside blocks) */
-    AST_VAL,         /* name; type (may be NULL); a: initialiser */
+    AST_VAL,         /* name; type (may be NULL); a: initialiser. A pattern val
+                        (val (a, b) = e; val Array(a, b) = e) is named "_", b is
+                        the pattern (AST_PARAM), str the extractor (Array) or NULL */
     AST_VAR,         /* name; type (may be NULL); a: initialiser */
     AST_ASSIGN,      /* op: AST_OP_NONE for '=', else the compound op (+= -> ADD); a: target; b: value */
     AST_FOR,         /* name: loop variable; a: iterated expression; b: body */

@@ -56,6 +56,7 @@ static ast *push(parse_ctx *ctx, ast *holder, ast *item, ast_loc loc);
 static ast *binary(parse_ctx *ctx, ast_op op, ast *a, ast *b, ast_loc loc);
 static ast *assign(parse_ctx *ctx, ast_op op, ast *target, ast *value, ast_loc loc);
 static ast *decl(parse_ctx *ctx, ast_kind kind, ast *name, ast *type, ast *init, ast_loc loc);
+static ast *val_pattern(parse_ctx *ctx, ast *extractor, ast *items, ast *init, ast_loc loc);
 static ast *paren(parse_ctx *ctx, ast *items, ast_loc loc);
 static ast *params_of(parse_ctx *ctx, ast *items);
 static ast *lambda(parse_ctx *ctx, ast *params, ast *body, ast_loc loc);
@@ -178,6 +179,10 @@ stmt:
     setting
   | IMPORT import_expr          { $$ = import_of(ctx, @2); }
   | VAL IDENT opt_type '=' expr { $$ = decl(ctx, AST_VAL, $2, $3, $5, @$); }
+  | VAL '(' patterns ')' '=' expr
+                                { $$ = val_pattern(ctx, NULL, $3, $6, @$); }
+  | VAL IDENT '(' patterns ')' '=' expr
+                                { $$ = val_pattern(ctx, $2, $4, $7, @$); }
   | VAR IDENT opt_type '=' expr { $$ = decl(ctx, AST_VAR, $2, $3, $5, @$); }
   | FOR '(' IDENT LARROW expr ')' expr
                                 { $$ = mk(ctx, AST_FOR, @$); $$->name = $3->name; $$->a = $5; $$->b = $7; }
@@ -434,6 +439,23 @@ static ast *decl(parse_ctx *ctx, ast_kind kind, ast *name, ast *type, ast *init,
     n->name = name->name;
     n->type = type;
     n->a = init;
+    return n;
+}
+
+/* val (a, b) = init, or val Array(a, b) = init (extractor: Array, List,
+ * Seq): an AST_VAL named "_" whose b is the pattern. */
+static ast *val_pattern(parse_ctx *ctx, ast *extractor, ast *items, ast *init, ast_loc loc) {
+    ast *n = mk(ctx, AST_VAL, loc);
+    n->name = ast_strdup(ctx->pool, "_", 1);
+    n->a = init;
+    if (extractor) { /* Array(p) keeps its one element as a pattern of one */
+        n->b = mk(ctx, AST_PARAM, items->loc);
+        n->b->list = items->list;
+        n->str = extractor->name;
+        n->str_len = strlen(extractor->name);
+    } else {
+        n->b = tuple_pattern(ctx, items, items->loc);
+    }
     return n;
 }
 

@@ -29,6 +29,7 @@ const char *sr_err_name(sr_err err) {
     case SR_ERR_INDEX: return "index out of range";
     case SR_ERR_NONE_GET: return "None.get";
     case SR_ERR_NULL: return "null value";
+    case SR_ERR_MATCH: return "MatchError";
     }
     return "error";
 }

@@ -141,6 +141,7 @@ typedef enum sr_err {
     SR_ERR_INDEX,      /* index out of range: seq(i), split(...)(i), substring */
     SR_ERR_NONE_GET,   /* None.get */
     SR_ERR_NULL,       /* a null value used */
+    SR_ERR_MATCH,      /* val Array(a, b) = xs with xs of another length */
 } sr_err;
 
 typedef struct sr_ctx {
