@@ -682,7 +682,8 @@ const type *ck_unify(const type *a, const type *b) {
 
 static const type *collection(checker *C, ast *call, const char *fn, const type *expect) {
     seq_coll coll = !strcmp(fn, "List") ? COLL_LIST : !strcmp(fn, "Array") ? COLL_ARRAY :
-                    !strcmp(fn, "Seq") ? COLL_SEQ : !strcmp(fn, "ArrayBuffer") ? COLL_ARRAYBUF : COLL_BUFFER;
+                    !strcmp(fn, "Seq") ? COLL_SEQ : !strcmp(fn, "ArrayBuffer") ? COLL_ARRAYBUF :
+                    !strcmp(fn, "Iterator") ? COLL_ITERABLE : COLL_BUFFER;
     const type *elem = NULL;
     ast *callee = call->a;
     if (callee->targs.len == 1)
@@ -704,7 +705,7 @@ static const type *collection(checker *C, ast *call, const char *fn, const type 
     if (!elem)
         return ck_error_at(C, call, "cannot tell the element type of an empty %s; write %s[Type]()", fn, fn);
     ck_set_method(call, coll == COLL_LIST ? F_LIST : coll == COLL_ARRAY ? F_ARRAY :
-                     coll == COLL_SEQ ? F_SEQ : F_LISTBUFFER);
+                     coll == COLL_SEQ || coll == COLL_ITERABLE ? F_SEQ : F_LISTBUFFER);
     return ty_seq(elem, coll);
 }
 
@@ -733,7 +734,7 @@ static const type *function_call(checker *C, ast *call, const type *expect) {
         return ty_option(t);
     }
     if (!strcmp(fn, "Seq") || !strcmp(fn, "List") || !strcmp(fn, "Array") ||
-        !strcmp(fn, "ListBuffer") || !strcmp(fn, "ArrayBuffer"))
+        !strcmp(fn, "ListBuffer") || !strcmp(fn, "ArrayBuffer") || !strcmp(fn, "Iterator"))
         return collection(C, call, fn, expect);
     if (!strcmp(fn, "Map")) {
         for (int i = 0; i < ck_nargs(call); i++)

@@ -594,7 +594,9 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         if (!ck_need_args(C, call, m, 1, 1))
             return ty_error();
         n = ck_new_node(C, OP_TRANSFORM, T, call, in);
-        const type *ret = ck_check_fn1(C, f, ty_rdd(T), FN_DRIVER, n);
+        ast *lam = ck_as_lambda(C, f, 1); /* transform((rdd, time) => ...) also */
+        const type *ret = lam && lam->list.len == 2 ? ck_check_fn2(C, f, ty_rdd(T), ty_time(), FN_DRIVER, n)
+                                                    : ck_check_fn1(C, f, ty_rdd(T), FN_DRIVER, n);
         if (ret->kind != TY_RDD) {
             if (!ck_is_err(ret))
                 ck_error_at(C, f, "transform's function must return an RDD, not %s", ty_name(ret));
@@ -622,6 +624,29 @@ const type *ck_stream_method(checker *C, ast *call, ast *sel, dag_node *in, cons
         }
         n->elem = ret->elems[0];
         n->fn = ck_arg(call, 1);
+        return ty_dstream(n->elem);
+    }
+    if (!strcmp(m, "mapPartitions")) { /* f(a partition's elements): that partition's new elements */
+        if (!ck_need_args(C, call, m, 1, 2))
+            return ty_error();
+        if (ck_nargs(call) == 2) /* preservesPartitioning: partitions are kept anyway */
+            ck_check_expr(C, ck_arg(call, 1), ty_bool());
+        n = ck_new_node(C, OP_MAPPARTITIONS, T, call, in);
+        const type *ret = ck_check_fn1(C, f, ty_seq(T, COLL_ITERABLE), FN_EXEC, n);
+        if (ret->kind != TY_SEQ) {
+            if (!ck_is_err(ret))
+                ck_error_at(C, f, "mapPartitions's function must return an Iterator or a collection, not %s",
+                            ty_name(ret));
+            return ty_error();
+        }
+        n->elem = ret->elems[0];
+        n->fn = f;
+        return ty_dstream(n->elem);
+    }
+    if (!strcmp(m, "glom")) { /* each partition as one Array */
+        if (!ck_need_args(C, call, m, 0, 0))
+            return ty_error();
+        n = ck_new_node(C, OP_GLOM, ty_seq(T, COLL_ARRAY), call, in);
         return ty_dstream(n->elem);
     }
     if (!strcmp(m, "repartition")) {

@@ -1244,6 +1244,29 @@ static void emit_node(emitter *E, dag_node *n) {
              n->count, ty_c(n->elem));
         emit_memo_end(E, n, "r");
         return;
+    case OP_MAPPARTITIONS:
+    case OP_GLOM: { /* partition by partition, in the workers */
+        emit(E, "/* node %d: %s */\n", n->id, op_spelling(n->op));
+        emit(E, "struct n%d_io { sr_rdd in, out; };\n", n->id);
+        emit(E, "static void node_%d_task(sr_ctx *cx, int task, void *arg) {\n", n->id);
+        emit(E, "    struct n%d_io *io = arg;\n", n->id);
+        if (n->op == OP_GLOM) {
+            emit(E, "    sr_seq r = {0};\n");
+            emit(E, "    *(sr_seq *)sr_seq_push(cx->arena, &r, sizeof(sr_seq)) = io->in.parts[task];\n");
+        } else {
+            emit(E, "    cx->partition = task;\n");
+            emit(E, "    sr_seq r = L%d(cx, io->in.parts[task]);\n", sem_lambda(n->fn)->id);
+            emit(E, "    cx->partition = 0;\n");
+            emit(E, "    if (SR_UNLIKELY(cx->err)) { sr_drop(cx); r = (sr_seq){0}; } /* the partition is lost */\n");
+        }
+        emit(E, "    io->out.parts[task] = r;\n}\n");
+        emit_memo_begin(E, n);
+        emit(E, "    struct n%d_io io = { node_%d(b), {0} };\n", n->id, n->in[0]->id);
+        emit(E, "    io.out = sr_rdd_new(b, io.in.nparts);\n");
+        emit(E, "    sr_run_tasks(b, io.in.nparts, node_%d_task, &io);\n", n->id);
+        emit_memo_end(E, n, "io.out");
+        return;
+    }
     case OP_TRANSFORM:
     case OP_TRANSFORMWITH: {
         lambda_info *li = sem_lambda(n->fn);
@@ -1251,7 +1274,7 @@ static void emit_node(emitter *E, dag_node *n) {
         emit_memo_begin(E, n);
         emit(E, "    sr_ctx *cx = b->driver;\n");
         if (n->op == OP_TRANSFORM)
-            emit(E, "    sr_rdd r = L%d(cx, node_%d(b));\n", li->id, n->in[0]->id);
+            emit(E, "    sr_rdd r = L%d(cx, node_%d(b)%s);\n", li->id, n->in[0]->id, li->nparams == 2 ? ", b->time_ms" : "");
         else
             emit(E, "    sr_rdd r = L%d(cx, node_%d(b), node_%d(b));\n", li->id, n->in[0]->id, n->in[1]->id);
         emit(E, "    if (SR_UNLIKELY(cx->err)) { sr_drop(cx); r = sr_rdd_new(b, 1); }\n");
