@@ -908,12 +908,29 @@ const type *ck_rdd_method(checker *C, ast *call, ast *sel, const type *T) {
         ck_add_site(C, call, "reduce of an empty RDD");
         return T;
     }
-    if (!strcmp(m, "take")) {
+    if (!strcmp(m, "take") || !strcmp(m, "top") || !strcmp(m, "takeOrdered")) {
         if (!ck_need_args(C, call, m, 1, 1))
             return ty_error();
         ck_check_expr(C, f, ty_int());
-        ck_set_method(call, R_TAKE);
+        ck_set_method(call, m[1] == 'o' ? R_TOP : m[4] == 'O' ? R_TAKEORDERED : R_TAKE);
         return ty_seq(T, COLL_ARRAY);
+    }
+    if (!strcmp(m, "keys") || !strcmp(m, "values")) {
+        if (!ck_need_args(C, call == sel ? NULL : call, m, 0, 0) || !ck_pair_parts(C, call, T, m, &K, &V))
+            return ty_error();
+        ck_set_method(call, m[0] == 'k' ? R_KEYS : R_VALUES);
+        return ty_rdd(m[0] == 'k' ? K : V);
+    }
+    if (!strcmp(m, "sum") || !strcmp(m, "max") || !strcmp(m, "min")) {
+        if (!ck_need_args(C, call == sel ? NULL : call, m, 0, 0))
+            return ty_error();
+        if (m[1] == 'u' && !ty_is_numeric(T))
+            return ck_error_at(C, call, "sum of an RDD[%s]: the elements are not numbers", ty_name(T));
+        ck_set_method(call, m[1] == 'u' ? R_SUM : m[1] == 'a' ? R_MAX : R_MIN);
+        if (m[1] == 'u')
+            return ty_double(); /* Spark's DoubleRDDFunctions.sum */
+        ck_add_site(C, call, m[1] == 'a' ? "max() of an empty RDD" : "min() of an empty RDD");
+        return T;
     }
     if (!strcmp(m, "collect") || !strcmp(m, "count") || !strcmp(m, "first") ||
         !strcmp(m, "isEmpty")) {

@@ -488,6 +488,75 @@ char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
         free(n);
         break;
     }
+    case R_KEYS:
+    case R_VALUES: {
+        const type *U = e->ty->elems[0];
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
+        emitln(E, "    sr_rdd out = sr_rdd_new(cx->batch, in.nparts);");
+        E->indent++;
+        rdd_loop_begin(E, T, "x");
+        emitln(E, "*(%s *)sr_seq_push(cx->arena, &out.parts[_p], sizeof(%s)) = x._%d;", ty_c(U), ty_c(U),
+               m == R_KEYS ? 1 : 2);
+        rdd_loop_end(E);
+        E->indent--;
+        emitln(E, "    return out;");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        break;
+    }
+    case R_SUM:
+    case R_MAX:
+    case R_MIN: {
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "static %s H%d(sr_ctx *cx, sr_rdd in) {", ty_c(e->ty), h);
+        if (m == R_SUM) {
+            emitln(E, "    (void)cx;");
+            emitln(E, "    double acc = 0;");
+        } else {
+            char *z = zero_of(T);
+            emitln(E, "    bool some = false;");
+            emitln(E, "    %s acc = %s;", ty_c(T), z);
+            free(z);
+        }
+        E->indent++;
+        rdd_loop_begin(E, T, "x");
+        if (m == R_SUM)
+            emitln(E, "acc += (double)x;");
+        else
+            emitln(E, "if (!some || cmp_%s(x, acc) %s 0) { acc = x; some = true; }", tkey(T), m == R_MAX ? ">" : "<");
+        rdd_loop_end(E);
+        E->indent--;
+        if (m != R_SUM)
+            emitln(E, "    if (!some) sr_fail(cx, SR_ERR_INDEX, %d);", e->site - 1);
+        emitln(E, "    return acc;");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        break;
+    }
+    case R_TOP:
+    case R_TAKEORDERED: { /* all elements sorted (stable), the first n */
+        char *n = lower_expr(E, a0);
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "static int H%d_cmp(const void *a, const void *b, void *arg) {", h);
+        emitln(E, "    (void)arg;");
+        emitln(E, "    return %scmp_%s(*(const %s *)a, *(const %s *)b);", m == R_TOP ? "-" : "", tkey(T), ty_c(T),
+               ty_c(T));
+        emitln(E, "}");
+        emitln(E, "static sr_seq H%d(sr_ctx *cx, sr_rdd in, int64_t n) {", h);
+        emitln(E, "    sr_seq all = sr_rdd_collect(cx->arena, in, sizeof(%s));", ty_c(T));
+        emitln(E, "    sr_sort(all.ptr, all.len, sizeof(%s), H%d_cmp, NULL, cx->arena);", ty_c(T), h);
+        emitln(E, "    if (n < 0) n = 0;");
+        emitln(E, "    if (all.len > n) all.len = n;");
+        emitln(E, "    return all;");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s, %s)", h, R, n);
+        free(n);
+        break;
+    }
     case R_COLLECT: r = xasprintf("sr_rdd_collect(cx->arena, %s, sizeof(%s))", R, ty_c(T)); break;
     case R_COUNT: r = xasprintf("sr_rdd_count(%s)", R); break;
     case R_ISEMPTY: r = xasprintf("(sr_rdd_count(%s) == 0)", R); break;
