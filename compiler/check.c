@@ -798,6 +798,9 @@ static const type *check_binary(checker *C, ast *e) {
         /* fall through */
     case AST_OP_SUB:
     case AST_OP_MUL:
+        if (e->op == AST_OP_MUL && a->kind == TY_STRING && b->kind == TY_INT)
+            return ty_string(); /* "-" * 40 */
+        /* fall through */
     case AST_OP_DIV:
     case AST_OP_MOD:
         if (!ty_is_numeric(a) || !ty_is_numeric(b))

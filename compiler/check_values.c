@@ -65,7 +65,27 @@ const type *ck_string_method(checker *C, ast *call, ast *sel) {
         { "indexOf", M_STR_INDEXOF, 1, 'S', 'I', NULL },
         { "equals", M_STR_EQUALS, 1, 'S', 'B', NULL },
         { "toString", M_TOSTRING, 0, 0, 'S', NULL },
+        { "take", M_STR_TAKE, 1, 'I', 'S', NULL },
+        { "drop", M_STR_DROP, 1, 'I', 'S', NULL },
+        { "takeRight", M_STR_TAKERIGHT, 1, 'I', 'S', NULL },
+        { "dropRight", M_STR_DROPRIGHT, 1, 'I', 'S', NULL },
+        { "slice", M_STR_SLICE, 2, 'I', 'S', NULL },
+        { "reverse", M_STR_REVERSE, 0, 0, 'S', NULL },
+        { "capitalize", M_STR_CAPITALIZE, 0, 0, 'S', NULL },
+        { "lastIndexOf", M_STR_LASTINDEXOF, 1, 'S', 'I', NULL },
+        { "stripPrefix", M_STR_STRIPPREFIX, 1, 'S', 'S', NULL },
+        { "stripSuffix", M_STR_STRIPSUFFIX, 1, 'S', 'S', NULL },
+        { "concat", M_STR_CONCAT, 1, 'S', 'S', NULL },
+        { "equalsIgnoreCase", M_STR_EQUALSIC, 1, 'S', 'B', NULL },
+        { "compareTo", M_STR_COMPARETO, 1, 'S', 'I', NULL },
+        { "hashCode", M_STR_HASHCODE, 0, 0, 'I', NULL },
     };
+    /* two arguments of different types: (String, Int) */
+    if ((!strcmp(m, "indexOf") || !strcmp(m, "split")) && ck_nargs(call) == 2) {
+        value_args(C, call, m, 2, S, I);
+        ck_set_method(at, m[0] == 'i' ? M_STR_INDEXOF_FROM : M_STR_SPLIT_LIMIT);
+        return m[0] == 'i' ? I : ty_seq(S, COLL_ARRAY);
+    }
     if (!strcmp(m, "substring")) {
         int n = ck_nargs(call);
         if (n < 1 || n > 2)

@@ -211,6 +211,13 @@ static char *lower_binary(emitter *E, ast *e) {
         /* fall through */
     case AST_OP_SUB:
     case AST_OP_MUL:
+        if (t->kind == TY_STRING) { /* "-" * 40 */
+            x = lower_expr(E, e->a);
+            y = lower_expr(E, e->b);
+            r = xasprintf("sr_str_repeat(cx, %s, %s)", x, y);
+            break;
+        }
+        /* fall through */
     case AST_OP_DIV:
     case AST_OP_MOD:
         x = lower_expr_as(E, e->a, t);
@@ -690,6 +697,39 @@ static char *lower_method(emitter *E, ast *e) {
     case M_STR_NONEMPTY: r = xasprintf("((%s).len != 0)", R); break;
     case M_STR_INDEXOF: A = lower_expr(E, a0); r = xasprintf("sr_str_index_of(%s, %s)", R, A); break;
     case M_STR_EQUALS: A = lower_expr(E, a0); r = xasprintf("sr_str_eq(%s, %s)", R, A); break;
+    case M_STR_TAKE: A = lower_expr(E, a0); r = xasprintf("sr_str_slice(%s, 0, %s)", R, A); break;
+    case M_STR_DROP: A = lower_expr(E, a0); r = xasprintf("sr_str_slice(%s, %s, INT64_MAX)", R, A); break;
+    case M_STR_TAKERIGHT:
+    case M_STR_DROPRIGHT:
+        A = lower_expr(E, a0);
+        r = xasprintf(m == M_STR_TAKERIGHT ? "({ sr_str _s = %s; int64_t _n = %s; sr_str_slice(_s, _n < 0 ? _s.len : _s.len - _n, _s.len); })"
+                                           : "({ sr_str _s = %s; int64_t _n = %s; sr_str_slice(_s, 0, _n < 0 ? _s.len : _s.len - _n); })",
+                      R, A);
+        break;
+    case M_STR_SLICE:
+        A = lower_expr(E, a0);
+        B = lower_expr(E, a1);
+        r = xasprintf("sr_str_slice(%s, %s, %s)", R, A, B);
+        break;
+    case M_STR_REVERSE: r = xasprintf("sr_str_reverse(cx, %s)", R); break;
+    case M_STR_CAPITALIZE: r = xasprintf("sr_str_capitalize(cx, %s)", R); break;
+    case M_STR_LASTINDEXOF: A = lower_expr(E, a0); r = xasprintf("sr_str_last_index_of(%s, %s)", R, A); break;
+    case M_STR_STRIPPREFIX: A = lower_expr(E, a0); r = xasprintf("sr_str_strip_prefix(%s, %s)", R, A); break;
+    case M_STR_STRIPSUFFIX: A = lower_expr(E, a0); r = xasprintf("sr_str_strip_suffix(%s, %s)", R, A); break;
+    case M_STR_CONCAT: A = lower_expr(E, a0); r = xasprintf("sr_str_concat(cx, %s, %s)", R, A); break;
+    case M_STR_EQUALSIC: A = lower_expr(E, a0); r = xasprintf("sr_str_equals_ignore_case(%s, %s)", R, A); break;
+    case M_STR_COMPARETO: A = lower_expr(E, a0); r = xasprintf("sr_str_compare_to(%s, %s)", R, A); break;
+    case M_STR_HASHCODE: r = xasprintf("sr_str_hash_code(%s)", R); break;
+    case M_STR_INDEXOF_FROM:
+        A = lower_expr(E, a0);
+        B = lower_expr(E, a1);
+        r = xasprintf("sr_str_index_of_from(%s, %s, %s)", R, A, B);
+        break;
+    case M_STR_SPLIT_LIMIT:
+        A = lower_expr(E, a0);
+        B = lower_expr(E, a1);
+        r = xasprintf("sr_str_split_limit(cx, %s, %s, %s)", R, A, B);
+        break;
     case M_TOSTRING:
         r = recv->ty->kind == TY_STRING ? xstrdup(R) : xasprintf("tostr_%s(cx, %s)", tkey(recv->ty), R);
         break;

@@ -51,6 +51,75 @@ int64_t sr_str_index_of(sr_str s, sr_str part) {
     return p ? p - s.ptr : -1;
 }
 
+int64_t sr_str_index_of_from(sr_str s, sr_str part, int64_t from) {
+    if (from < 0)
+        from = 0;
+    if (from > s.len)
+        return part.len == 0 ? s.len : -1;
+    int64_t i = sr_str_index_of((sr_str){ s.ptr + from, s.len - from }, part);
+    return i < 0 ? -1 : i + from;
+}
+
+int64_t sr_str_last_index_of(sr_str s, sr_str part) {
+    if (part.len > s.len)
+        return -1;
+    for (int64_t i = s.len - part.len; i >= 0; i--)
+        if (memcmp(s.ptr + i, part.ptr, (size_t)part.len) == 0)
+            return i;
+    return -1;
+}
+
+bool sr_str_equals_ignore_case(sr_str a, sr_str b) {
+    if (a.len != b.len)
+        return false;
+    for (int64_t i = 0; i < a.len; i++) {
+        char x = a.ptr[i], y = b.ptr[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/* Java: the difference of the first differing characters, else of the
+ * lengths (here bytes: the same for ASCII text). */
+int64_t sr_str_compare_to(sr_str a, sr_str b) {
+    int64_t n = a.len < b.len ? a.len : b.len;
+    for (int64_t i = 0; i < n; i++)
+        if (a.ptr[i] != b.ptr[i])
+            return (int64_t)(unsigned char)a.ptr[i] - (int64_t)(unsigned char)b.ptr[i];
+    return a.len - b.len;
+}
+
+/* Java's s[0]*31^(n-1) + ... + s[n-1] over the UTF-16 units of s, in 32
+ * bits; a malformed UTF-8 byte counts as U+FFFD, as a decoder makes it. */
+int64_t sr_str_hash_code(sr_str s) {
+    uint32_t h = 0;
+    const unsigned char *p = (const unsigned char *)s.ptr, *end = p + s.len;
+    while (p < end) {
+        uint32_t c = *p, need = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
+        if (need == 9 || end - p <= (ptrdiff_t)need) {
+            c = 0xFFFD;
+            need = 0;
+        } else if (need) {
+            c &= 0x3F >> need;
+            for (uint32_t k = 1; k <= need; k++) {
+                if ((p[k] & 0xC0) != 0x80) { c = 0xFFFD; need = k - 1; break; }
+                c = (c << 6) | (p[k] & 0x3F);
+            }
+        }
+        p += need + 1;
+        if (c >= 0x10000) { /* a surrogate pair */
+            c -= 0x10000;
+            h = h * 31 + (0xD800 + (c >> 10));
+            c = 0xDC00 + (c & 0x3FF);
+        }
+        h = h * 31 + c;
+    }
+    return (int32_t)h;
+}
+
 bool sr_str_contains(sr_str s, sr_str part) {
     return sr_str_index_of(s, part) >= 0;
 }
@@ -115,6 +184,43 @@ sr_str sr_str_substring(sr_ctx *cx, sr_str s, int64_t begin, int64_t end, int si
 
 sr_str sr_str_substring_from(sr_ctx *cx, sr_str s, int64_t begin, int site) {
     return sr_str_substring(cx, s, begin, s.len, site);
+}
+
+sr_str sr_str_reverse(sr_ctx *cx, sr_str s) {
+    if (s.len < 2)
+        return s;
+    char *p = sr_arena_alloc(cx->arena, (size_t)s.len);
+    int64_t out = s.len;
+    for (int64_t i = 0; i < s.len;) { /* each character's bytes, in place from the end */
+        int64_t j = i + 1;
+        while (j < s.len && ((unsigned char)s.ptr[j] & 0xC0) == 0x80)
+            j++;
+        out -= j - i;
+        memcpy(p + out, s.ptr + i, (size_t)(j - i));
+        i = j;
+    }
+    return (sr_str){ p, s.len };
+}
+
+sr_str sr_str_repeat(sr_ctx *cx, sr_str s, int64_t n) {
+    if (n <= 0 || s.len == 0)
+        return (sr_str){ "", 0 };
+    if (n == 1)
+        return s;
+    char *p = sr_arena_alloc(cx->arena, (size_t)(s.len * n));
+    for (int64_t i = 0; i < n; i++)
+        memcpy(p + i * s.len, s.ptr, (size_t)s.len);
+    return (sr_str){ p, s.len * n };
+}
+
+/* Scala's capitalize: the first character upper-cased (ASCII letters). */
+sr_str sr_str_capitalize(sr_ctx *cx, sr_str s) {
+    if (s.len == 0 || s.ptr[0] < 'a' || s.ptr[0] > 'z')
+        return s;
+    char *p = sr_arena_alloc(cx->arena, (size_t)s.len);
+    memcpy(p, s.ptr, (size_t)s.len);
+    p[0] = (char)(p[0] - 'a' + 'A');
+    return (sr_str){ p, s.len };
 }
 
 /* Java's replace(CharSequence, CharSequence): every non-overlapping
@@ -649,6 +755,29 @@ sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str pat) {
         return (sr_seq){ col.heap.ptr, n, col.heap.cap };
     sr_str *out = sr_arena_alloc(cx->arena, (size_t)n * sizeof *out);
     memcpy(out, src, (size_t)n * sizeof *out);
+    return (sr_seq){ out, n, n };
+}
+
+sr_seq sr_str_split_limit(sr_ctx *cx, sr_str s, sr_str pat, int64_t limit) {
+    if (limit == 0)
+        return sr_str_split(cx, s, pat);
+    if (s.len == 0)
+        return one_elem(cx, (sr_str){ "", 0 });
+    sep local;
+    const sep *sp = get_sep(pat, &local);
+    collector col;
+    col.n = 0;
+    col.heap = (sr_seq){ 0 };
+    col.arena = cx->arena;
+    int64_t index = 0, from = 0, n = 0;
+    for (sr_str piece; (limit < 0 || n < limit - 1) && next_piece(sp, pat, s, &index, &from, &piece); n++)
+        collect(&col, piece);
+    collect(&col, (sr_str){ s.ptr + index, s.len - index }); /* the rest, empty or not */
+    n = col.n;
+    if (col.heap.len)
+        return (sr_seq){ col.heap.ptr, n, col.heap.cap };
+    sr_str *out = sr_arena_alloc(cx->arena, (size_t)n * sizeof *out);
+    memcpy(out, col.stack, (size_t)n * sizeof *out);
     return (sr_seq){ out, n, n };
 }
 

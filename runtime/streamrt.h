@@ -275,6 +275,31 @@ bool sr_str_contains(sr_str s, sr_str part);
 bool sr_str_starts_with(sr_str s, sr_str prefix);
 bool sr_str_ends_with(sr_str s, sr_str suffix);
 int64_t sr_str_index_of(sr_str s, sr_str part);     /* -1 if absent */
+int64_t sr_str_index_of_from(sr_str s, sr_str part, int64_t from); /* Java's indexOf(s, from) */
+int64_t sr_str_last_index_of(sr_str s, sr_str part);               /* -1 if absent */
+/* Java's split(regex, limit): limit > 0 at most limit pieces, the last one
+ * the rest; limit < 0 every piece; both keep trailing empty pieces. */
+sr_seq sr_str_split_limit(sr_ctx *cx, sr_str s, sr_str regex, int64_t limit);
+sr_str sr_str_reverse(sr_ctx *cx, sr_str s);       /* by characters (UTF-8 sequences) */
+sr_str sr_str_repeat(sr_ctx *cx, sr_str s, int64_t n); /* s * n; "" for n <= 0 */
+sr_str sr_str_capitalize(sr_ctx *cx, sr_str s);    /* first letter upper-cased (ASCII) */
+bool sr_str_equals_ignore_case(sr_str a, sr_str b); /* ASCII letters */
+int64_t sr_str_compare_to(sr_str a, sr_str b);     /* Java's compareTo, by bytes */
+int64_t sr_str_hash_code(sr_str s);                /* Java's String.hashCode (an Int) */
+/* s's bytes [from, until), both clamped to [0, len]: take, drop, takeRight,
+ * dropRight, slice. A view. */
+static inline sr_str sr_str_slice(sr_str s, int64_t from, int64_t until) {
+    from = from < 0 ? 0 : from > s.len ? s.len : from;
+    until = until < from ? from : until > s.len ? s.len : until;
+    return (sr_str){ s.ptr + from, until - from };
+}
+/* stripPrefix / stripSuffix: a view. */
+static inline sr_str sr_str_strip_prefix(sr_str s, sr_str p) {
+    return sr_str_starts_with(s, p) ? (sr_str){ s.ptr + p.len, s.len - p.len } : s;
+}
+static inline sr_str sr_str_strip_suffix(sr_str s, sr_str p) {
+    return sr_str_ends_with(s, p) ? (sr_str){ s.ptr, s.len - p.len } : s;
+}
 
 /* ===================================================================== */
 /* Text building and Scala's toString.                                    */
