@@ -1453,7 +1453,7 @@ static void test_multiple_errors(void) {
                  "test.stream:1:17: error: syntax error, unexpected newline, expecting ')' or ','\n"
                  "val x = foo(1, 2\n"
                  "                ^\n"
-                 "test.stream:2:5: error: syntax error, unexpected '=', expecting identifier\n"
+                 "test.stream:2:5: error: syntax error, unexpected '=', expecting identifier or '('\n"
                  "val = 4\n"
                  "    ^\n"
                  "test.stream:3:13: error: syntax error, unexpected ')', expecting expression\n"
@@ -1471,7 +1471,7 @@ static void test_multiple_errors(void) {
                  "test.stream:1:1: error: syntax error, unexpected 'def' (Scala's 'def' is not part of the .stream language)\n"
                  "def f(x: Int) = {\n"
                  "^~~\n"
-                 "test.stream:3:7: error: syntax error, unexpected '=', expecting identifier\n"
+                 "test.stream:3:7: error: syntax error, unexpected '=', expecting identifier or '('\n"
                  "  val = 2\n"
                  "      ^\n"
                  "test.stream:5:11: error: syntax error, unexpected integer literal, expecting newline or ';' or end of input\n"
@@ -1479,7 +1479,7 @@ static void test_multiple_errors(void) {
                  "          ^\n");
     /* errors inside a block lambda do not end the block */
     ASSERT_DIAGS("s.foreachRDD { rdd =>\n  val = 1\n  rdd.count(\n}\nval z = ]\n", 3,
-                 "test.stream:2:7: error: syntax error, unexpected '=', expecting identifier\n"
+                 "test.stream:2:7: error: syntax error, unexpected '=', expecting identifier or '('\n"
                  "  val = 1\n"
                  "      ^\n"
                  "test.stream:4:1: error: syntax error, unexpected '}', expecting ')' or expression\n"

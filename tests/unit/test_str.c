@@ -1,5 +1,6 @@
-/* test_str.c - Java String semantics: split, trim, substring, replace,
- * searching, number parsing, checked indexing, the byte hash. */
+/* test_str.c - Java String semantics: split (also with a limit), trim,
+ * substring, replace, searching, number parsing, checked indexing, the byte
+ * hash, Java's hashCode and the smaller Scala/Java methods. */
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <stdarg.h>
@@ -419,6 +420,64 @@ static void test_hash(void) {
         CU_ASSERT(sr_hash_bytes(buf, (size_t)len) != sr_hash_bytes(buf, (size_t)len - 1));
 }
 
+/* Does s.split(sep, limit) give exactly the pieces in `want` ("|"-joined)? */
+static int split_limit_is(const char *s, const char *sep, int64_t limit, const char *want) {
+    sr_seq r = sr_str_split_limit(&cx, S(s), S(sep), limit);
+    char got[256] = "";
+    for (int64_t i = 0; i < r.len; i++) {
+        sr_str g = SR_SEQ_AT(sr_str, r, i);
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%.*s", i ? "|" : "", (int)g.len, g.ptr);
+    }
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\n  \"%s\".split(\"%s\", %lld) = %s, expected %s\n", s, sep, (long long)limit, got, want);
+    return strcmp(got, want) == 0;
+}
+
+static void test_split_limit(void) {
+    setup();
+    CU_ASSERT(split_limit_is("a,b,,c,,", ",", -1, "a|b||c||"));
+    CU_ASSERT(split_limit_is("a,b,,c,,", ",", 0, "a|b||c"));
+    CU_ASSERT(split_limit_is("a,b,,c,,", ",", 2, "a|b,,c,,"));
+    CU_ASSERT(split_limit_is("a,b,,c,,", ",", 1, "a,b,,c,,"));
+    CU_ASSERT(split_limit_is("a,b", ",", 9, "a|b"));
+    CU_ASSERT(split_limit_is("a,", ",", 5, "a|"));
+    CU_ASSERT(split_limit_is("", ",", -1, ""));
+    CU_ASSERT(sr_str_split_limit(&cx, S(""), S(","), -1).len == 1);
+    CU_ASSERT(split_limit_is("a  b", "\\s+", -1, "a|b"));
+    CU_ASSERT(split_limit_is(",,", ",", -1, "||"));
+}
+
+static void test_more_string_methods(void) {
+    setup();
+    CU_ASSERT_EQUAL(sr_str_index_of_from(S("hello"), S("l"), 3), 3);
+    CU_ASSERT_EQUAL(sr_str_index_of_from(S("hello"), S("l"), 4), -1);
+    CU_ASSERT_EQUAL(sr_str_index_of_from(S("hello"), S("h"), -5), 0);
+    CU_ASSERT_EQUAL(sr_str_index_of_from(S("hello"), S(""), 99), 5);
+    CU_ASSERT_EQUAL(sr_str_last_index_of(S("hello"), S("l")), 3);
+    CU_ASSERT_EQUAL(sr_str_last_index_of(S("hello"), S("")), 5);
+    CU_ASSERT_EQUAL(sr_str_last_index_of(S("hello"), S("x")), -1);
+    CU_ASSERT(sr_str_eq(sr_str_reverse(&cx, S("ab\xc3\xa9" "c")), S("c\xc3\xa9" "ba")));
+    CU_ASSERT(sr_str_eq(sr_str_repeat(&cx, S("ab"), 3), S("ababab")));
+    CU_ASSERT(sr_str_eq(sr_str_repeat(&cx, S("ab"), -1), S("")));
+    CU_ASSERT(sr_str_eq(sr_str_capitalize(&cx, S("word")), S("Word")));
+    CU_ASSERT(sr_str_eq(sr_str_capitalize(&cx, S("1st")), S("1st")));
+    CU_ASSERT(sr_str_equals_ignore_case(S("HeLLo"), S("hello")));
+    CU_ASSERT(!sr_str_equals_ignore_case(S("hello"), S("hell")));
+    CU_ASSERT_EQUAL(sr_str_compare_to(S("apple"), S("apricot")), 'p' - 'r');
+    CU_ASSERT_EQUAL(sr_str_compare_to(S("app"), S("apple")), -2);
+    /* Java: "hello".hashCode() == 99162322, "".hashCode() == 0, and a
+     * character outside the BMP counts as its two surrogates */
+    CU_ASSERT_EQUAL(sr_str_hash_code(S("hello")), 99162322);
+    CU_ASSERT_EQUAL(sr_str_hash_code(S("")), 0);
+    CU_ASSERT_EQUAL(sr_str_hash_code(S("\xf0\x9f\x98\x80")), 31 * 0xD83D + 0xDE00);
+    CU_ASSERT_EQUAL(sr_str_hash_code(S("polygenelubricants")), INT32_MIN); /* wraps to Integer.MIN_VALUE */
+    CU_ASSERT(sr_str_eq(sr_str_slice(S("hello"), -3, 2), S("he")));
+    CU_ASSERT(sr_str_eq(sr_str_slice(S("hello"), 4, 99), S("o")));
+    CU_ASSERT(sr_str_eq(sr_str_slice(S("hello"), 3, 1), S("")));
+    CU_ASSERT(sr_str_eq(sr_str_strip_prefix(S("hello"), S("he")), S("llo")));
+    CU_ASSERT(sr_str_eq(sr_str_strip_suffix(S("hello"), S("x")), S("hello")));
+}
+
 static void cleanup_arena(void) {
     sr_arena_free(&arena);
 }
@@ -439,4 +498,6 @@ UNIT_SUITE(str,
            { "toDouble", test_to_double },
            { "checked seq access", test_seq_at },
            { "hash", test_hash },
+           { "split with a limit", test_split_limit },
+           { "indexOf(s, from), lastIndexOf, reverse, *, capitalize, compareTo, hashCode", test_more_string_methods },
            { "(free)", cleanup_arena })
