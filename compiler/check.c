@@ -643,7 +643,7 @@ int ck_math_double(const char *name) {
 static const char *const known_objects[] = {
     "Durations", "KafkaUtils", "PreferConsistent", "PreferBrokers", "LocationStrategies",
     "ConsumerStrategies", "Subscribe", "Assign", "StorageLevel", "TaskContext",
-    "StringDeserializer", "HashPartitioner", "math", "Math", "Int", "Long", NULL,
+    "StringDeserializer", "HashPartitioner", "math", "Math", "Int", "Long", "String", NULL,
 };
 
 /* ===================================================================== */

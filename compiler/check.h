@@ -57,6 +57,7 @@ typedef enum method {
     M_STR_TAKE, M_STR_DROP, M_STR_TAKERIGHT, M_STR_DROPRIGHT, M_STR_SLICE, M_STR_REVERSE,
     M_STR_CAPITALIZE, M_STR_LASTINDEXOF, M_STR_INDEXOF_FROM, M_STR_STRIPPREFIX, M_STR_STRIPSUFFIX,
     M_STR_CONCAT, M_STR_EQUALSIC, M_STR_COMPARETO, M_STR_HASHCODE, M_STR_SPLIT_LIMIT,
+    M_STR_FORMAT,     /* fmt.format(args), String.format(fmt, args): str = fmt, ival = first arg */
     /* any value */
     M_TOSTRING,
     /* numbers */
@@ -88,6 +89,7 @@ typedef enum method {
     F_MATH_DOUBLE,    /* math.pow, sqrt, ...: a C <math.h> function; ival indexes math_doubles[] */
     F_MATH_ROUND,     /* math.round(x): Java's Math.round */
     F_INT_CONST,      /* Int.MaxValue, Long.MinValue, ...: the value in ival */
+    F_VALUEOF,        /* String.valueOf(x): x.toString */
     F_PARTITION_ID,   /* TaskContext.get.partitionId: the partition a task works on */
     /* RDD operations in driver code */
     R_MAP, R_FLATMAP, R_FILTER, R_MAPVALUES, R_FLATMAPVALUES, R_SORTBYKEY, R_SORTBY,

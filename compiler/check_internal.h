@@ -70,6 +70,9 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T);
 
 /* check_values.c */
 const type *ck_string_method(checker *C, ast *call, ast *sel);
+/* A format call: the format string is fmt_expr, its arguments call's from
+ * index `first` on. */
+const type *ck_format(checker *C, ast *call, ast *fmt_expr, int first);
 const type *ck_number_method(checker *C, ast *call, ast *sel, const type *T);
 const type *ck_option_method(checker *C, ast *call, ast *sel, const type *T);
 const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T);

@@ -1119,6 +1119,18 @@ const type *ck_context_method(checker *C, ast *call, ast *sel, const type *T) {
             return ck_error_at(C, call, "expected a constant duration such as Durations.seconds(5)");
         return ty_duration();
     }
+    if (T->kind == TY_OBJECT && !strcmp(T->oname, "String") && call) {
+        if (!strcmp(m, "format") && ck_nargs(call) >= 1)
+            return ck_format(C, call, ck_arg(call, 0), 1);
+        if (!strcmp(m, "valueOf") && ck_nargs(call) == 1) {
+            const type *t = ck_check_expr(C, ck_arg(call, 0), NULL);
+            if (!ty_is_value(t) && !ck_is_err(t))
+                return ck_error_at(C, ck_arg(call, 0), "String.valueOf of a %s", ty_name(t));
+            ck_set_method(call, F_VALUEOF);
+            return ty_string();
+        }
+        return ck_error_at(C, sel, "String.%s is not supported; String.format(fmt, ...) and String.valueOf(x) are", m);
+    }
     if (T->kind == TY_OBJECT && (!strcmp(T->oname, "Int") || !strcmp(T->oname, "Long")) && !call) {
         bool is_int = T->oname[0] == 'I';
         if (strcmp(m, "MaxValue") && strcmp(m, "MinValue"))

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "util.h"
 
 /* ===================================================================== */
@@ -32,6 +33,58 @@ static bool value_args(checker *C, ast *call, const char *name, int n, const typ
         }
     }
     return ok;
+}
+
+const type *ck_format(checker *C, ast *call, ast *fmt_expr, int first) {
+    char *fmt = NULL;
+    ck_check_expr(C, fmt_expr, ty_string());
+    if (!ck_const_str(C, fmt_expr, &fmt))
+        return ck_error_at(C, fmt_expr, "format needs a constant format string, such as \"%%s: %%.2f\"");
+    fmt_piece *pieces;
+    int npieces;
+    char *err = fmt_parse(fmt, strlen(fmt), &pieces, &npieces);
+    if (err) {
+        ck_error_at(C, fmt_expr, "format string: %s", err);
+        free(err);
+        free(fmt);
+        return ty_error();
+    }
+    int arg = first;
+    bool ok = true;
+    for (int i = 0; i < npieces; i++) {
+        char c = pieces[i].conv;
+        if (!c || !fmt_takes_arg(c))
+            continue;
+        if (arg >= ck_nargs(call)) {
+            ok = false;
+            ck_error_at(C, call, "the format needs an argument for %%%c (Java: MissingFormatArgumentException)", c);
+            break;
+        }
+        ast *a = ck_arg(call, arg++);
+        const type *t = ck_check_expr(C, a, NULL);
+        if (ck_is_err(t))
+            ok = false;
+        else if (!ty_is_value(t))
+            ok = !ck_error_at(C, a, "cannot format a %s", ty_name(t));
+        else if (strchr("dxXo", c) && t->kind != TY_INT)
+            ok = !ck_error_at(C, a, "%%%c needs an Int, not %s (Java: IllegalFormatConversionException)", c, ty_name(t));
+        else if (strchr("feE", c) && t->kind != TY_DOUBLE)
+            ok = !ck_error_at(C, a, "%%%c needs a Double, not %s (Java: IllegalFormatConversionException); "
+                              "write x.toDouble", c, ty_name(t));
+    }
+    for (; arg < ck_nargs(call); arg++) /* extra arguments: Java ignores them */
+        ck_check_expr(C, ck_arg(call, arg), NULL);
+    free(pieces);
+    if (!ok) {
+        free(fmt);
+        return ty_error();
+    }
+    call->str = ast_strdup(C->p->pool, fmt, strlen(fmt));
+    call->str_len = strlen(fmt);
+    call->ival = first;
+    free(fmt);
+    ck_set_method(call, M_STR_FORMAT);
+    return ty_string();
 }
 
 const type *ck_string_method(checker *C, ast *call, ast *sel) {
@@ -80,6 +133,8 @@ const type *ck_string_method(checker *C, ast *call, ast *sel) {
         { "compareTo", M_STR_COMPARETO, 1, 'S', 'I', NULL },
         { "hashCode", M_STR_HASHCODE, 0, 0, 'I', NULL },
     };
+    if (!strcmp(m, "format") && call)
+        return ck_format(C, call, sel->a, 0);
     /* two arguments of different types: (String, Int) */
     if ((!strcmp(m, "indexOf") || !strcmp(m, "split")) && ck_nargs(call) == 2) {
         value_args(C, call, m, 2, S, I);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "format.h"
 
 static void lower_stmt(emitter *E, ast *s);
 
@@ -606,6 +607,50 @@ static char *lower_append(emitter *E, ast *recv, ast *value) {
     return r;
 }
 
+/* fmt.format(args): the text pieces and one sr_fmt_* call per conversion,
+ * into a buffer (see compiler/format.h). */
+static char *lower_format(emitter *E, ast *e) {
+    fmt_piece *pieces;
+    int npieces;
+    char *err = fmt_parse(e->str, e->str_len, &pieces, &npieces);
+    free(err); /* the checker reported it */
+    strbuf b = { 0 };
+    sb_puts(&b, "({ sr_buf _fb = {0}; ");
+    int arg = (int)e->ival;
+    for (int i = 0; i < npieces; i++) {
+        const fmt_piece *p = &pieces[i];
+        if (!p->conv || p->conv == 'n' || p->conv == '%') {
+            const char *t = !p->conv ? p->text : p->conv == 'n' ? "\n" : "%";
+            size_t n = !p->conv ? p->len : 1;
+            char *lit = c_string_lit(t, n);
+            sb_printf(&b, "sr_buf_put(&_fb, %s, %zu); ", lit, n);
+            free(lit);
+            continue;
+        }
+        ast *a = e->list.items[arg++];
+        sb_printf(&b, "sr_fmt_%s(&_fb, &(sr_fmt){ '%c', %d, %d, %d, %d, %d, %d, %d }, ",
+                  strchr("dxXo", p->conv) ? "long" : strchr("feE", p->conv) ? "double" : "str", p->conv,
+                  p->left, p->zero, p->comma, p->plus, p->space, p->width, p->prec);
+        char *v;
+        if (p->conv == 'b' && a->ty->kind == TY_BOOL) {
+            char *x = lower_expr(E, a);
+            v = xasprintf("sr_bool_to_str(%s)", x);
+            free(x);
+        } else if (p->conv == 'b') { /* Java: any non-null value is true */
+            v = xstrdup("SR_LIT(\"true\")");
+        } else if (strchr("sS", p->conv)) {
+            v = lower_tostr(E, a);
+        } else {
+            v = lower_expr_as(E, a, a->ty);
+        }
+        sb_printf(&b, "%s); ", v);
+        free(v);
+    }
+    sb_puts(&b, "sr_str _fr = sr_buf_to_str(cx, &_fb); sr_buf_free(&_fb); _fr; })");
+    free(pieces);
+    return sb_take(&b);
+}
+
 static char *lower_method(emitter *E, ast *e) {
     method m = sem_method(e);
     ast *sel = e->kind == AST_CALL ? e->a : e;
@@ -655,6 +700,14 @@ static char *lower_method(emitter *E, ast *e) {
     if (m == F_MATH_ROUND) {
         A = lower_expr_as(E, a0, ty_double());
         r = xasprintf("sr_double_round(%s)", A);
+        goto done;
+    }
+    if (m == M_STR_FORMAT) {
+        r = lower_format(E, e);
+        goto done;
+    }
+    if (m == F_VALUEOF) {
+        r = lower_tostr(E, a0);
         goto done;
     }
     if (m == F_INT_CONST) {

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "streamrt.h"
+#include "runtime.h"
 
 /* ===================================================================== */
 /* Buffers                                                                */
@@ -71,7 +71,7 @@ void sr_buf_long(sr_buf *b, int64_t v) {
  * exponent of the first digit (v = 0.d1d2d3... * 10^(exp+1)). Like Java,
  * when one digit is enough the closest two-digit decimal is taken (4.9E-324
  * rather than 5.0E-324), whose second digit is often 0. */
-static int shortest_digits(double v, char digits[20], int *exp10) {
+int sr_double_digits(double v, char digits[20], int *exp10) {
     char tmp[40];
     /* Round-tripping is monotone in the precision. Results of arithmetic
      * usually need 16 or 17 digits, literals few: test 15 first, then go
@@ -128,7 +128,7 @@ static int fmt_double(char *out, double v) {
     }
     char d[20];
     int e;
-    int n = shortest_digits(v, d, &e);
+    int n = sr_double_digits(v, d, &e);
     double a = fabs(v);
     if (a >= 1e-3 && a < 1e7) {
         if (e < 0) {

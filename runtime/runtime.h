@@ -24,6 +24,15 @@
 int sr_arena_chunk_count(const sr_arena *a, size_t *held);
 
 /* ===================================================================== */
+/* Text (buf.c).                                                          */
+/* ===================================================================== */
+
+/* The shortest decimal digits of finite v != 0 that read back as v (as
+ * Double.toString picks them), no sign; v = 0.d1d2... * 10^(*exp10 + 1).
+ * Returns the number of digits. */
+int sr_double_digits(double v, char digits[20], int *exp10);
+
+/* ===================================================================== */
 /* Worker pool (pool.c).                                                  */
 /* ===================================================================== */
 

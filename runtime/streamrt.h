@@ -336,6 +336,20 @@ static inline void sr_buf_str(sr_buf *b, sr_str s) { sr_buf_put(b, s.ptr, (size_
 void sr_buf_cstr(sr_buf *b, const char *s);
 void sr_buf_long(sr_buf *b, int64_t v);     /* Scala Int/Long toString */
 void sr_buf_double(sr_buf *b, double v);    /* Scala/Java Double.toString: 1.0 0.1 1.0E10 NaN Infinity */
+
+/* One conversion of java.util.Formatter (String.format, "...".format):
+ * conv s S d x X o f e E b; flags - 0 , + space; width and precision (-1:
+ * absent). Text pads and truncates by characters; %x and %o show an Int's
+ * 64 bits; %f and %e round half up from Double.toString's digits, as Java
+ * does ("%.2f" of 1.005 is 1.01). */
+typedef struct sr_fmt {
+    char conv;
+    bool left, zero, comma, plus, space;
+    int width, prec;
+} sr_fmt;
+void sr_fmt_str(sr_buf *b, const sr_fmt *f, sr_str s);
+void sr_fmt_long(sr_buf *b, const sr_fmt *f, int64_t v);
+void sr_fmt_double(sr_buf *b, const sr_fmt *f, double v);
 void sr_buf_bool(sr_buf *b, bool v);        /* true / false */
 /* The buffer's bytes as a string in the arena. */
 sr_str sr_buf_to_str(sr_ctx *cx, const sr_buf *b);

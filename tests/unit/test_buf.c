@@ -1,5 +1,6 @@
-/* test_buf.c - byte buffers and Scala/Java toString of Long, Boolean and
- * Double (Double.toString: shortest round-trip digits, Java layout). */
+/* test_buf.c - byte buffers, Scala/Java toString of Long, Boolean and
+ * Double (Double.toString: shortest round-trip digits, Java layout), and
+ * java.util.Formatter's conversions (sr_fmt_*). */
 #include <CUnit/CUnit.h>
 #include <float.h>
 #include <math.h>
@@ -153,9 +154,64 @@ static void test_to_str(void) {
     sr_arena_free(&a);
 }
 
+/* Does the conversion spec (parsed by hand here) of v give `want`? */
+static int fmt_is(char conv, int width, int prec, const char *flags, double dv, int64_t lv, const char *sv,
+                  const char *want) {
+    sr_fmt f = { conv, strchr(flags, '-') != NULL, strchr(flags, '0') != NULL, strchr(flags, ',') != NULL,
+                 strchr(flags, '+') != NULL, strchr(flags, ' ') != NULL, width, prec };
+    sr_buf b = { 0 };
+    if (strchr("feE", conv))
+        sr_fmt_double(&b, &f, dv);
+    else if (strchr("dxXo", conv))
+        sr_fmt_long(&b, &f, lv);
+    else
+        sr_fmt_str(&b, &f, (sr_str){ sv, (int64_t)strlen(sv) });
+    int ok = b.len == strlen(want) && memcmp(b.ptr, want, b.len) == 0;
+    if (!ok)
+        fprintf(stderr, "\n  %%%s%d.%d%c = \"%.*s\", expected \"%s\"\n", flags, width, prec, conv, (int)b.len,
+                b.ptr, want);
+    sr_buf_free(&b);
+    return ok;
+}
+
+/* java.util.Formatter's results (Java 17) */
+static void test_format(void) {
+    CU_ASSERT(fmt_is('f', -1, 2, "", 1.005, 0, "", "1.01"));   /* half up on Double.toString's digits */
+    CU_ASSERT(fmt_is('f', -1, 2, "", 0.125, 0, "", "0.13"));
+    CU_ASSERT(fmt_is('f', -1, 0, "", -2.5, 0, "", "-3"));
+    CU_ASSERT(fmt_is('f', -1, -1, "", 3.0, 0, "", "3.000000"));
+    CU_ASSERT(fmt_is('f', -1, 1, "", 99.96, 0, "", "100.0"));
+    CU_ASSERT(fmt_is('f', -1, 3, "", -0.0001, 0, "", "-0.000"));
+    CU_ASSERT(fmt_is('f', -1, 2, "", 0.004, 0, "", "0.00"));
+    CU_ASSERT(fmt_is('f', -1, 2, "", 0.005, 0, "", "0.01"));
+    CU_ASSERT(fmt_is('f', -1, -1, "", 1e20, 0, "", "100000000000000000000.000000"));
+    CU_ASSERT(fmt_is('f', 10, 2, "0", -3.14159, 0, "", "-000003.14"));
+    CU_ASSERT(fmt_is('f', -1, 2, ",", 1234567.891, 0, "", "1,234,567.89"));
+    CU_ASSERT(fmt_is('f', 6, -1, "", NAN, 0, "", "   NaN"));
+    CU_ASSERT(fmt_is('f', -1, -1, "", -INFINITY, 0, "", "-Infinity"));
+    CU_ASSERT(fmt_is('e', -1, -1, "", 12345.678, 0, "", "1.234568e+04"));
+    CU_ASSERT(fmt_is('e', -1, 0, "", 9.5, 0, "", "1e+01"));
+    CU_ASSERT(fmt_is('E', -1, 2, "", 0.000123456, 0, "", "1.23E-04"));
+    CU_ASSERT(fmt_is('e', -1, -1, "", 0.0, 0, "", "0.000000e+00"));
+    CU_ASSERT(fmt_is('e', -1, 1, "", 1e-300, 0, "", "1.0e-300"));
+    CU_ASSERT(fmt_is('d', 5, -1, "0", 0, -42, "", "-0042"));
+    CU_ASSERT(fmt_is('d', -1, -1, ",", 0, -1234567, "", "-1,234,567"));
+    CU_ASSERT(fmt_is('d', -1, -1, "+", 0, 5, "", "+5"));
+    CU_ASSERT(fmt_is('d', -1, -1, "", 0, INT64_MIN, "", "-9223372036854775808"));
+    CU_ASSERT(fmt_is('x', -1, -1, "", 0, 255, "", "ff"));
+    CU_ASSERT(fmt_is('X', -1, -1, "", 0, -1, "", "FFFFFFFFFFFFFFFF"));
+    CU_ASSERT(fmt_is('o', -1, -1, "", 0, 8, "", "10"));
+    CU_ASSERT(fmt_is('s', 5, -1, "", 0, 0, "ab", "   ab"));
+    CU_ASSERT(fmt_is('s', 5, -1, "-", 0, 0, "ab", "ab   "));
+    CU_ASSERT(fmt_is('s', -1, 2, "", 0, 0, "h\xc3\xa9llo", "h\xc3\xa9")); /* characters, not bytes */
+    CU_ASSERT(fmt_is('s', 3, -1, "", 0, 0, "\xc3\xa9", "  \xc3\xa9"));
+    CU_ASSERT(fmt_is('S', -1, -1, "", 0, 0, "abc", "ABC"));
+}
+
 UNIT_SUITE(buf,
            { "Double.toString", test_double },
            { "Double.toString round-trips", test_double_roundtrip },
            { "Long and Boolean toString", test_long_bool },
            { "buffer growth", test_buf_growth },
-           { "arena strings", test_to_str })
+           { "arena strings", test_to_str },
+           { "String.format conversions", test_format })
