@@ -917,6 +917,36 @@ static const type *check_call(checker *C, ast *e, const type *expect) {
     return ck_error_at(C, e, "a %s cannot be called", ty_name(T));
 }
 
+/* f"$name%-10s ${x * 2}%.2f": the same as "%-10s %.2f".format(name, x * 2)
+ * (a splice without a format after it takes %s). e becomes that call. */
+static const type *check_f_interp(checker *C, ast *e, const type *expect) {
+    ast_pool *pool = C->p->pool;
+    strbuf fmt = { 0 };
+    ast *call = ast_new(pool, AST_CALL, e->loc);
+    for (int i = 0; i < e->list.len; i++) {
+        ast *part = e->list.items[i];
+        if (part->kind == AST_STRING) {
+            sb_putn(&fmt, part->str, part->str_len);
+            continue;
+        }
+        ast_list_push(pool, &call->list, part);
+        ast *next = i + 1 < e->list.len ? e->list.items[i + 1] : NULL;
+        bool spec = next && next->kind == AST_STRING && next->str_len >= 2 && next->str[0] == '%' &&
+                    next->str[1] != '%' && next->str[1] != 'n';
+        if (!spec)
+            sb_puts(&fmt, "%s");
+    }
+    ast *text = ast_new(pool, AST_STRING, e->loc);
+    text->str = ast_strdup(pool, fmt.ptr ? fmt.ptr : "", fmt.len);
+    text->str_len = fmt.len;
+    sb_free(&fmt);
+    call->a = ast_new(pool, AST_SELECT, e->loc);
+    call->a->a = text;
+    call->a->name = ast_strdup(pool, "format", 6);
+    *e = *call;
+    return check_call(C, e, expect);
+}
+
 static const type *check_block(checker *C, ast *e) {
     binding *saved = C->scope;
     const type *t = ty_unit();
@@ -949,6 +979,8 @@ static const type *check_expr_inner(checker *C, ast *e, const type *expect) {
     case AST_NULL: return ty_null();
     case AST_DURATION: return ty_duration();
     case AST_INTERP:
+        if (e->ival == 'f')
+            return check_f_interp(C, e, expect);
         for (int i = 0; i < e->list.len; i++) {
             const type *t = ck_check_expr(C, e->list.items[i], NULL);
             if (!ty_is_value(t) && !ck_is_err(t))

@@ -30,9 +30,21 @@ static bool number(const char *fmt, size_t n, size_t *i, int *out) {
     return true;
 }
 
+static char *parse(const char *fmt, size_t n, fmt_piece **pieces, int *npieces);
+
 char *fmt_parse(const char *fmt, size_t n, fmt_piece **pieces, int *npieces) {
     *pieces = NULL;
     *npieces = 0;
+    char *err = parse(fmt, n, pieces, npieces);
+    if (err) {
+        free(*pieces);
+        *pieces = NULL;
+        *npieces = 0;
+    }
+    return err;
+}
+
+static char *parse(const char *fmt, size_t n, fmt_piece **pieces, int *npieces) {
     size_t i = 0;
     while (i < n) {
         size_t start = i;

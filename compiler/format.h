@@ -19,7 +19,7 @@ typedef struct fmt_piece {
 
 /* Parse fmt[0, n) into *pieces (malloc'd, *npieces of them). Returns NULL,
  * or a message (malloc'd) about the first unsupported or malformed
- * conversion. */
+ * conversion; then *pieces is NULL. */
 char *fmt_parse(const char *fmt, size_t n, fmt_piece **pieces, int *npieces);
 
 /* Does conversion c take an argument (all but n and %)? */

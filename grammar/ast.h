@@ -45,7 +45,8 @@ typedef enum ast_kind {
     AST_INT,         /* ival; is_long: written with an L suffix */
     AST_DOUBLE,      /* dval */
     AST_STRING,      /* str/str_len: the decoded bytes (may contain NUL) */
-    AST_INTERP,      /* s"...": list of parts, AST_STRING pieces and expressions */
+    AST_INTERP,      /* s"..." or f"..." (ival 's' or 'f'): list of parts, AST_STRING
+                        pieces and expressions */
     AST_BOOL,        /* ival: 0 or 1 */
     AST_NULL,        /* null */
     AST_DURATION,    /* ival: milliseconds, from a literal such as 500ms 5s 1m 1h */
