@@ -167,6 +167,12 @@ const type *ck_resolve_type(checker *C, ast *t) {
                 return ck_error_at(C, t, "%s takes one type argument", name);
             return ty_seq(a0, seqs[i].coll);
         }
+    if (strcmp(name, "Map") == 0 && n == 2) { /* Map[String, Object] (kafkaParams) stays an object */
+        const type *v = ck_resolve_type(C, t->targs.items[1]);
+        if (ty_is_value(a0) && ty_is_value(v))
+            return ty_seq(ty_pair(a0, v), COLL_MAP);
+        return ty_object(name);
+    }
     if (strcmp(name, "Option") == 0 || strcmp(name, "Some") == 0) {
         if (n != 1)
             return ck_error_at(C, t, "Option takes one type argument");
@@ -709,6 +715,50 @@ static const type *collection(checker *C, ast *call, const char *fn, const type 
     return ty_seq(elem, coll);
 }
 
+/* Map(k -> v, ...) of values: a COLL_MAP. A Map holding other things (the
+ * kafkaParams' classOf[...] and java.lang.Boolean) is a library object,
+ * read by the Kafka checks from the syntax. */
+static const type *map_literal(checker *C, ast *call, const type *expect) {
+    ast *callee = call->a;
+    const type *K = NULL, *V = NULL;
+    bool values = true;
+    if (callee->targs.len == 2) {
+        static const char *const opaque[] = { "Object", "Any", "AnyRef", "java.lang.Object", NULL };
+        for (int i = 0; opaque[i]; i++)
+            values &= !(callee->targs.items[1]->kind == AST_TYPE && !strcmp(callee->targs.items[1]->name, opaque[i]));
+        if (values) {
+            K = ck_resolve_type(C, callee->targs.items[0]);
+            V = ck_resolve_type(C, callee->targs.items[1]);
+        }
+    } else if (expect && expect->kind == TY_SEQ && expect->coll == COLL_MAP) {
+        K = expect->elems[0]->elems[0];
+        V = expect->elems[0]->elems[1];
+    }
+    for (int i = 0; i < ck_nargs(call); i++) {
+        const type *t = ck_check_expr(C, ck_arg(call, i), K && V ? ty_pair(K, V) : NULL);
+        if (ck_is_err(t))
+            return t;
+        if (!values || t->kind != TY_TUPLE || t->nelems != 2 || !ty_is_value(t)) {
+            values = false;
+            continue;
+        }
+        const type *k = K ? ck_unify(K, t->elems[0]) : t->elems[0], *v = V ? ck_unify(V, t->elems[1]) : t->elems[1];
+        if (!k || !v)
+            return ck_error_at(C, ck_arg(call, i), "Map entry of type %s where (%s, %s) was expected", ty_name(t),
+                               ty_name(K), ty_name(V));
+        K = k;
+        V = v;
+    }
+    if (!values || (K && !ty_is_value(K)) || (V && !ty_is_value(V))) {
+        ck_set_method(call, M_IGNORED);
+        return ty_object("Map");
+    }
+    if (!K || !V)
+        return ck_error_at(C, call, "cannot tell the types of an empty Map; write Map[K, V]()");
+    ck_set_method(call, F_MAP);
+    return ty_seq(ty_pair(K, V), COLL_MAP);
+}
+
 /* f(args) where f is a name that is not bound. */
 static const type *function_call(checker *C, ast *call, const type *expect) {
     const char *fn = call->a->name;
@@ -736,12 +786,8 @@ static const type *function_call(checker *C, ast *call, const type *expect) {
     if (!strcmp(fn, "Seq") || !strcmp(fn, "List") || !strcmp(fn, "Array") ||
         !strcmp(fn, "ListBuffer") || !strcmp(fn, "ArrayBuffer") || !strcmp(fn, "Iterator"))
         return collection(C, call, fn, expect);
-    if (!strcmp(fn, "Map")) {
-        for (int i = 0; i < ck_nargs(call); i++)
-            ck_check_expr(C, ck_arg(call, i), NULL);
-        ck_set_method(call, M_IGNORED);
-        return ty_object("Map");
-    }
+    if (!strcmp(fn, "Map"))
+        return map_literal(C, call, expect);
     if (!strcmp(fn, "Seconds") || !strcmp(fn, "Minutes") || !strcmp(fn, "Milliseconds")) {
         int64_t ms;
         if (!ck_const_duration(C, call, &ms))
@@ -886,6 +932,8 @@ static bool unwrap_named_args(checker *C, ast *e) {
     return true;
 }
 
+static const type *apply_call(checker *C, ast *e, const type *T);
+
 static const type *check_call(checker *C, ast *e, const type *expect) {
     ast *callee = e->a;
     if (!unwrap_named_args(C, e))
@@ -897,13 +945,36 @@ static const type *check_call(checker *C, ast *e, const type *expect) {
         callee->ty = T;
         if (ck_is_err(T))
             return T;
-        return method_call(C, e, callee, T);
+        /* bc.value(k), pair._2(0): a field, then applied to the arguments */
+        bool field = (T->kind == TY_BROADCAST && !strcmp(callee->name, "value")) ||
+                     (T->kind == TY_TUPLE && callee->name[0] == '_' && callee->name[1] >= '1' && callee->name[1] <= '9');
+        if (!field)
+            return method_call(C, e, callee, T);
+        const type *F = method_call(C, NULL, callee, T);
+        callee->ty = F;
+        return ck_is_err(F) ? F : apply_call(C, e, F);
     }
     if (callee->kind == AST_IDENT && !ck_lookup(C, callee->name) && strcmp(callee->name, "ssc"))
         return function_call(C, e, expect);
     const type *T = ck_check_expr(C, callee, NULL);
     if (ck_is_err(T))
         return T;
+    return apply_call(C, e, T);
+}
+
+/* xs(i) or m(k): call e applied to a value of type T. */
+static const type *apply_call(checker *C, ast *e, const type *T) {
+    if (T->kind == TY_SEQ && T->coll == COLL_MAP) {
+        if (ck_nargs(e) != 1)
+            return ck_error_at(C, e, "a Map is looked up with one key: m(k)");
+        const type *K = T->elems[0]->elems[0];
+        const type *k = ck_check_expr(C, ck_arg(e, 0), K);
+        if (!ty_assignable(K, k) && !ck_is_err(k))
+            return ck_error_at(C, ck_arg(e, 0), "the keys of this Map are %s, not %s", ty_name(K), ty_name(k));
+        ck_set_method(e, M_MAP_APPLY);
+        ck_add_site(C, e, "m(k) (NoSuchElementException)");
+        return T->elems[0]->elems[1];
+    }
     if (T->kind == TY_SEQ) {
         if (ck_nargs(e) != 1)
             return ck_error_at(C, e, "a collection is indexed with one argument: xs(i)");

@@ -225,11 +225,56 @@ const type *ck_option_method(checker *C, ast *call, ast *sel, const type *T) {
     return ck_error_at(C, sel, "%s has no method '%s'", ty_name(T), m);
 }
 
+/* The methods of a Map (COLL_MAP): lookups, keys and values, and those
+ * sequence methods that keep a Map a Map or leave it (others would break
+ * the order lookups rely on). */
+static const type *map_method(checker *C, ast *call, ast *sel, const type *T) {
+    const char *m = sel->name;
+    ast *at = call ? call : sel;
+    const type *K = T->elems[0]->elems[0], *V = T->elems[0]->elems[1];
+    if (!strcmp(m, "get") || !strcmp(m, "contains") || !strcmp(m, "getOrElse")) { /* m(k): check_call */
+        bool or_else = m[0] == 'g' && m[3] == 'O';
+        if (!value_args(C, at, m, or_else ? 2 : 1, K, or_else ? V : NULL))
+            return ty_error();
+        if (m[0] == 'c') {
+            ck_set_method(at, M_MAP_CONTAINS);
+            return ty_bool();
+        }
+        ck_set_method(at, or_else ? M_MAP_GETORELSE : M_MAP_GET);
+        return or_else ? V : ty_option(V);
+    }
+    if (!strcmp(m, "keys") || !strcmp(m, "values") || !strcmp(m, "keySet")) {
+        if (ck_nargs(call))
+            return ck_error_at(C, call, "Map.%s takes no arguments", m);
+        ck_set_method(at, m[0] == 'k' ? M_MAP_KEYS : M_MAP_VALUES);
+        return ty_seq(m[0] == 'k' ? K : V, COLL_LIST);
+    }
+    static const char *const kept[] = { "size", "isEmpty", "nonEmpty", "foreach", "map", "filter", "exists",
+        "forall", "count", "toList", "toSeq", "toArray", "toBuffer", "mkString", "toString", "toMap", NULL };
+    for (int i = 0; kept[i]; i++)
+        if (!strcmp(m, kept[i]))
+            return NULL; /* the sequence method */
+    return ck_error_at(C, sel, "%s has no method '%s' here; convert it with .toSeq first", ty_name(T), m);
+}
+
 const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
     const char *m = sel->name;
     ast *at = call ? call : sel;
     const type *E = T->elems[0];
     ast *f = ck_arg(call, 0);
+    if (T->coll == COLL_MAP) {
+        const type *r = map_method(C, call, sel, T);
+        if (r)
+            return r;
+    }
+    if (!strcmp(m, "toMap")) {
+        if (E->kind != TY_TUPLE || E->nelems != 2)
+            return ck_error_at(C, sel, "toMap needs a collection of pairs, not %s", ty_name(T));
+        if (ck_nargs(call))
+            return ck_error_at(C, call, "toMap takes no arguments");
+        ck_set_method(at, M_SEQ_TOMAP);
+        return ty_seq(E, COLL_MAP);
+    }
     if (!strcmp(m, "foreach") || !strcmp(m, "map") || !strcmp(m, "filter") ||
         !strcmp(m, "exists") || !strcmp(m, "forall")) {
         if (!ck_need_args(C, call ? call : sel, m, 1, 1))
@@ -254,6 +299,8 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
             if (!ty_is_value(ret) && !ck_is_err(ret))
                 return ck_error_at(C, f, "map's function must return a value, not %s", ty_name(ret));
             ck_set_method(at, M_SEQ_MAP);
+            if (T->coll == COLL_MAP) /* pairs give a Map again, anything else a List */
+                return ty_seq(ret, ret->kind == TY_TUPLE && ret->nelems == 2 ? COLL_MAP : COLL_LIST);
             return ty_seq(ret, T->coll == COLL_ITERABLE ? COLL_LIST : T->coll);
         }
     }

@@ -120,6 +120,7 @@ static const char *coll_display(seq_coll c) {
     case COLL_BUFFER: return "ListBuffer";
     case COLL_ARRAYBUF: return "ArrayBuffer";
     case COLL_ITERABLE: return "CompactBuffer";
+    case COLL_MAP: return "Map";
     }
     return "List";
 }
@@ -311,7 +312,12 @@ static void emit_value_functions(emitter *E, const type *t) {
         emit(E, "static inline void fmt_%s(sr_buf *b, sr_seq v) {\n", k);
         emit(E, "    sr_buf_cstr(b, \"%s(\");\n", coll_display(t->coll));
         emit(E, "    for (int64_t i = 0; i < v.len; i++) {\n        if (i) sr_buf_cstr(b, \", \");\n");
-        emit(E, "        fmt_%s(b, SR_SEQ_AT(%s, v, i));\n    }\n    sr_buf_char(b, ')');\n}\n", ek, ec);
+        if (t->coll == COLL_MAP) /* k -> v */
+            emit(E, "        fmt_%s(b, SR_SEQ_AT(%s, v, i)._1);\n        sr_buf_cstr(b, \" -> \");\n"
+                    "        fmt_%s(b, SR_SEQ_AT(%s, v, i)._2);\n    }\n    sr_buf_char(b, ')');\n}\n",
+                 tkey(t->elems[0]->elems[0]), ec, tkey(t->elems[0]->elems[1]), ec);
+        else
+            emit(E, "        fmt_%s(b, SR_SEQ_AT(%s, v, i));\n    }\n    sr_buf_char(b, ')');\n}\n", ek, ec);
         emit(E, "static inline bool eq_%s(sr_seq a, sr_seq b) {\n    if (a.len != b.len) return false;\n", k);
         emit(E, "    for (int64_t i = 0; i < a.len; i++)\n        if (!eq_%s(SR_SEQ_AT(%s, a, i), SR_SEQ_AT(%s, b, i))) return false;\n    return true;\n}\n", ek, ec, ec);
         emit(E, "static inline uint64_t hash_%s(sr_seq v) {\n    uint64_t h = 7;\n", k);

@@ -164,6 +164,13 @@ char *lower_expr_as(emitter *E, ast *e, const type *to) {
     const type *from = e->ty;
     if (to && to->kind == TY_TUPLE && e->kind == AST_TUPLE && to->nelems == e->list.len)
         return lower_tuple(E, e, to);
+    if (to && to->kind == TY_TUPLE && to->nelems == 2 && e->kind == AST_BINARY && e->op == AST_OP_ARROW) {
+        char *x = lower_expr_as(E, e->a, to->elems[0]), *y = lower_expr_as(E, e->b, to->elems[1]);
+        char *r = xasprintf("((%s){%s, %s})", ty_c(to), x, y); /* k -> v */
+        free(x);
+        free(y);
+        return r;
+    }
     if (to && from != to) {
         if (is_none(e) || e->kind == AST_NULL)
             return zero_of(to);
@@ -392,6 +399,65 @@ static void emit_index_sort(emitter *E, const char *seq_var, const char *ix, con
     free(tmp);
 }
 
+/* The Map (mapT, COLL_MAP) of the pairs of sequence expression `pairs`:
+ * one entry per key, the first key's place and the last value, as Scala's
+ * Map(...) and toMap build it; up to 4 entries in the order of their
+ * first occurrence, more sorted by key (for the lookups' binary search). */
+static char *lower_to_map(emitter *E, const char *pairs, const type *mapT) {
+    const type *P = mapT->elems[0], *K = P->elems[0];
+    char pc[32], kk[16];
+    snprintf(pc, sizeof pc, "%s", ty_c(P));
+    snprintf(kk, sizeof kk, "%s", tkey(K));
+    strbuf tmp = { 0 }, *saved;
+    char *sv = tmp_name(E, "s"), *ix = tmp_name(E, "ix"), *out = tmp_name(E, "m");
+    capture_begin(E, &tmp, &saved);
+    emitln(E, "sr_seq %s = %s;", sv, pairs);
+    char *less = xasprintf("cmp_%s(SR_SEQ_AT(%s, %s, _a)._1, SR_SEQ_AT(%s, %s, _b)._1) < 0", kk, pc, sv, pc, sv);
+    emit_index_sort(E, sv, ix, less, NULL, P);
+    free(less);
+    /* each run of equal keys: its first entry's place gets its last value */
+    emitln(E, "int64_t *_last = sr_arena_alloc(cx->arena, (size_t)(%s.len + 1) * sizeof(int64_t)), _runs = 0;", sv);
+    emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++) _last[_k] = -1;", sv);
+    emitln(E, "for (int64_t _k = 0, _j; _k < %s.len; _k = _j) {", sv);
+    emitln(E, "    for (_j = _k + 1; _j < %s.len && cmp_%s(SR_SEQ_AT(%s, %s, %s[_j])._1, SR_SEQ_AT(%s, %s, %s[_k])._1) == 0; _j++) {}",
+           sv, kk, pc, sv, ix, pc, sv, ix);
+    emitln(E, "    _last[%s[_k]] = %s[_j - 1];", ix, ix);
+    emitln(E, "    %s[_runs++] = %s[_k];", ix, ix); /* the runs' first entries, in key order */
+    emitln(E, "}");
+    emitln(E, "sr_seq %s = {0};", out);
+    emitln(E, "sr_seq_reserve(cx->arena, &%s, _runs ? _runs : 1, sizeof(%s));", out, pc);
+    emitln(E, "for (int64_t _k = 0; _k < (_runs <= 4 ? %s.len : _runs); _k++) {", sv);
+    emitln(E, "    int64_t _f = _runs <= 4 ? _k : %s[_k];", ix);
+    emitln(E, "    if (_last[_f] < 0) continue;");
+    emitln(E, "    SR_SEQ_AT(%s, %s, %s.len++) = (%s){ SR_SEQ_AT(%s, %s, _f)._1, SR_SEQ_AT(%s, %s, _last[_f])._2 };",
+           pc, out, out, pc, pc, sv, pc, sv);
+    emitln(E, "}");
+    char *stmts = capture_end(E, &tmp, saved);
+    char *r = stmt_expr(E, stmts, out);
+    free(sv);
+    free(ix);
+    free(out);
+    return r;
+}
+
+/* Look key k up in map m (mapT): `found` is the C expression of the result
+ * given the entry's index _at (-1: absent). */
+static char *lower_map_lookup(const type *mapT, const char *m, const char *k, const char *found) {
+    const type *P = mapT->elems[0], *K = P->elems[0];
+    char pc[32], kc[32], kk[16];
+    snprintf(pc, sizeof pc, "%s", ty_c(P));
+    snprintf(kc, sizeof kc, "%s", ty_c(K));
+    snprintf(kk, sizeof kk, "%s", tkey(K));
+    return xasprintf("({ sr_seq _m = %s; %s _key = %s; int64_t _at = -1; "
+                     "if (_m.len <= 4) { for (int64_t _i = 0; _i < _m.len; _i++) "
+                     "if (eq_%s(SR_SEQ_AT(%s, _m, _i)._1, _key)) { _at = _i; break; } } "
+                     "else { int64_t _lo = 0, _hi = _m.len; while (_lo < _hi) { int64_t _mid = _lo + (_hi - _lo) / 2; "
+                     "int _c = cmp_%s(SR_SEQ_AT(%s, _m, _mid)._1, _key); "
+                     "if (_c == 0) { _at = _mid; break; } if (_c < 0) _lo = _mid + 1; else _hi = _mid; } } "
+                     "%s; })",
+                     m, kc, k, kk, pc, kk, pc, found);
+}
+
 static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
     const type *T = recv->ty, *elem = T->elems[0];
     ast *a0 = e->kind == AST_CALL && e->list.len ? e->list.items[0] : NULL;
@@ -413,7 +479,7 @@ static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
         char *body = xasprintf("SR_SEQ_AT(%s, %s, %s.len++) = %%s;", ty_c(out), acc, acc);
         inline_loop(E, a0, sv, elem, body);
         free(body);
-        r = xstrdup(acc);
+        r = e->ty->coll == COLL_MAP ? lower_to_map(E, acc, e->ty) : xstrdup(acc);
         break;
     }
     case M_SEQ_FILTER: {
@@ -671,6 +737,30 @@ static char *lower_method(emitter *E, ast *e) {
         return lower_seq_method(E, e, m, e->a->a->a);
     if (m == M_SEQ_APPEND)
         return lower_append(E, recv, a0);
+    if (m == M_MAP_APPLY || m == M_MAP_GET || m == M_MAP_GETORELSE || m == M_MAP_CONTAINS) {
+        ast *map = m == M_MAP_APPLY ? e->a : recv; /* m(k), m.get(k), ... */
+        const type *V = map->ty->elems[0]->elems[1];
+        R = lower_expr(E, map);
+        A = lower_expr_as(E, a0, map->ty->elems[0]->elems[0]);
+        char *found;
+        if (m == M_MAP_APPLY) {
+            char *z = zero_of(V);
+            found = xasprintf("if (_at < 0) sr_fail(cx, SR_ERR_KEY, %d); _at >= 0 ? SR_SEQ_AT(%s, _m, _at)._2 : %s",
+                              site, ty_c(map->ty->elems[0]), z);
+            free(z);
+        } else if (m == M_MAP_GET) {
+            found = xasprintf("_at >= 0 ? (%s){ true, SR_SEQ_AT(%s, _m, _at)._2 } : (%s){ 0 }", ty_c(e->ty),
+                              ty_c(map->ty->elems[0]), ty_c(e->ty));
+        } else if (m == M_MAP_GETORELSE) {
+            B = lower_expr_as(E, a1, V);
+            found = xasprintf("_at >= 0 ? SR_SEQ_AT(%s, _m, _at)._2 : %s", ty_c(map->ty->elems[0]), B);
+        } else {
+            found = xstrdup("_at >= 0");
+        }
+        r = lower_map_lookup(map->ty, R, A, found);
+        free(found);
+        goto done;
+    }
     if (m == M_SEQ_APPLY) {
         R = lower_expr(E, e->a);
         A = lower_expr(E, a0);
@@ -823,6 +913,16 @@ static char *lower_method(emitter *E, ast *e) {
         r = xasprintf("({ sr_seq _l = %s; SR_SEQ_GET(cx, %s, _l, _l.len - 1, %d); })", R, ty_c(e->ty), site);
         break;
     case M_SEQ_TOSEQ: r = xstrdup(R); break;
+    case M_SEQ_TOMAP: r = lower_to_map(E, R, e->ty); break;
+    case M_MAP_KEYS:
+    case M_MAP_VALUES: {
+        char ec[32];
+        snprintf(ec, sizeof ec, "%s", ty_c(e->ty->elems[0]));
+        r = xasprintf("({ sr_seq _m = %s, _r = {0}; sr_seq_reserve(cx->arena, &_r, _m.len ? _m.len : 1, sizeof(%s)); "
+                      "for (int64_t _k = 0; _k < _m.len; _k++) SR_SEQ_AT(%s, _r, _r.len++) = SR_SEQ_AT(%s, _m, _k)._%d; _r; })",
+                      R, ec, ec, ty_c(recv->ty->elems[0]), m == M_MAP_KEYS ? 1 : 2);
+        break;
+    }
     case M_SEQ_TAKE:
     case M_SEQ_DROP:
     case M_SEQ_SLICE: { /* a view of elements [_a, _b), with no room to append in place */
@@ -900,7 +1000,8 @@ static char *lower_function(emitter *E, ast *e) {
     case F_SEQ:
     case F_LIST:
     case F_ARRAY:
-    case F_LISTBUFFER: {
+    case F_LISTBUFFER:
+    case F_MAP: {
         const type *elem = e->ty->elems[0];
         strbuf b = { 0 };
         sb_printf(&b, "({ sr_seq _s = {0}; sr_seq_reserve(cx->arena, &_s, %d, sizeof(%s)); ",
@@ -911,7 +1012,11 @@ static char *lower_function(emitter *E, ast *e) {
             free(x);
         }
         sb_puts(&b, "_s; })");
-        return sb_take(&b);
+        if (sem_method(e) != F_MAP)
+            return sb_take(&b);
+        char *pairs = sb_take(&b), *r = lower_to_map(E, pairs, e->ty);
+        free(pairs);
+        return r;
     }
     default:
         return xstrdup("0");

@@ -113,6 +113,7 @@ static const char *coll_name(seq_coll c) {
     case COLL_BUFFER: return "ListBuffer";
     case COLL_ARRAYBUF: return "ArrayBuffer";
     case COLL_ITERABLE: return "Iterable";
+    case COLL_MAP: return "Map";
     }
     return "Seq";
 }
@@ -143,7 +144,18 @@ static void name_into(strbuf *b, const type *t) {
         sb_putc(b, ')');
         return;
     case TY_OPTION: sb_puts(b, "Option["); break;
-    case TY_SEQ: sb_puts(b, coll_name(t->coll)); sb_putc(b, '['); break;
+    case TY_SEQ:
+        if (t->coll == COLL_MAP && t->elems[0]->kind == TY_TUPLE) { /* Map[K, V] */
+            sb_puts(b, "Map[");
+            name_into(b, t->elems[0]->elems[0]);
+            sb_puts(b, ", ");
+            name_into(b, t->elems[0]->elems[1]);
+            sb_putc(b, ']');
+            return;
+        }
+        sb_puts(b, coll_name(t->coll));
+        sb_putc(b, '[');
+        break;
     case TY_DSTREAM: sb_puts(b, "DStream["); break;
     case TY_RDD: sb_puts(b, "RDD["); break;
     case TY_BROADCAST: sb_puts(b, "Broadcast["); break;

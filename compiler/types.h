@@ -39,6 +39,9 @@ typedef enum seq_coll {
     COLL_BUFFER,    /* ListBuffer(...) */
     COLL_ARRAYBUF,  /* ArrayBuffer(...) */
     COLL_ITERABLE,  /* groupByKey's values: prints as CompactBuffer(...) */
+    COLL_MAP,       /* Map(k -> v, ...): the element type is (K, V), keys unique; up to 4
+                       entries in insertion order (as Scala's Map1..Map4), more sorted
+                       by key (Scala's hash order cannot be matched): lookups search */
 } seq_coll;
 
 typedef struct type type;

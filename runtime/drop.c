@@ -30,6 +30,7 @@ const char *sr_err_name(sr_err err) {
     case SR_ERR_NONE_GET: return "None.get";
     case SR_ERR_NULL: return "null value";
     case SR_ERR_MATCH: return "MatchError";
+    case SR_ERR_KEY: return "key not found";
     }
     return "error";
 }

@@ -142,6 +142,7 @@ typedef enum sr_err {
     SR_ERR_NONE_GET,   /* None.get */
     SR_ERR_NULL,       /* a null value used */
     SR_ERR_MATCH,      /* val Array(a, b) = xs with xs of another length */
+    SR_ERR_KEY,        /* m(k) of a key not in Map m */
 } sr_err;
 
 typedef struct sr_ctx {
