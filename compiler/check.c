@@ -160,6 +160,7 @@ const type *ck_resolve_type(checker *C, ast *t) {
         { "Seq", COLL_SEQ }, { "List", COLL_LIST }, { "Array", COLL_ARRAY },
         { "ListBuffer", COLL_BUFFER }, { "Iterable", COLL_ITERABLE }, { "Iterator", COLL_ITERABLE },
         { "ArrayBuffer", COLL_ARRAYBUF }, { "IndexedSeq", COLL_SEQ }, { "Vector", COLL_SEQ },
+        { "Set", COLL_SET },
     };
     for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++)
         if (strcmp(name, seqs[i].name) == 0) {
@@ -689,7 +690,7 @@ const type *ck_unify(const type *a, const type *b) {
 static const type *collection(checker *C, ast *call, const char *fn, const type *expect) {
     seq_coll coll = !strcmp(fn, "List") ? COLL_LIST : !strcmp(fn, "Array") ? COLL_ARRAY :
                     !strcmp(fn, "Seq") ? COLL_SEQ : !strcmp(fn, "ArrayBuffer") ? COLL_ARRAYBUF :
-                    !strcmp(fn, "Iterator") ? COLL_ITERABLE : COLL_BUFFER;
+                    !strcmp(fn, "Iterator") ? COLL_ITERABLE : !strcmp(fn, "Set") ? COLL_SET : COLL_BUFFER;
     const type *elem = NULL;
     ast *callee = call->a;
     if (callee->targs.len == 1)
@@ -710,7 +711,7 @@ static const type *collection(checker *C, ast *call, const char *fn, const type 
     }
     if (!elem)
         return ck_error_at(C, call, "cannot tell the element type of an empty %s; write %s[Type]()", fn, fn);
-    ck_set_method(call, coll == COLL_LIST ? F_LIST : coll == COLL_ARRAY ? F_ARRAY :
+    ck_set_method(call, coll == COLL_LIST ? F_LIST : coll == COLL_ARRAY ? F_ARRAY : coll == COLL_SET ? F_SET :
                      coll == COLL_SEQ || coll == COLL_ITERABLE ? F_SEQ : F_LISTBUFFER);
     return ty_seq(elem, coll);
 }
@@ -784,7 +785,7 @@ static const type *function_call(checker *C, ast *call, const type *expect) {
         return ty_option(t);
     }
     if (!strcmp(fn, "Seq") || !strcmp(fn, "List") || !strcmp(fn, "Array") ||
-        !strcmp(fn, "ListBuffer") || !strcmp(fn, "ArrayBuffer") || !strcmp(fn, "Iterator"))
+        !strcmp(fn, "ListBuffer") || !strcmp(fn, "ArrayBuffer") || !strcmp(fn, "Iterator") || !strcmp(fn, "Set"))
         return collection(C, call, fn, expect);
     if (!strcmp(fn, "Map"))
         return map_literal(C, call, expect);
@@ -964,6 +965,15 @@ static const type *check_call(checker *C, ast *e, const type *expect) {
 
 /* xs(i) or m(k): call e applied to a value of type T. */
 static const type *apply_call(checker *C, ast *e, const type *T) {
+    if (T->kind == TY_SEQ && T->coll == COLL_SET) { /* s(x): s.contains(x) */
+        if (ck_nargs(e) != 1)
+            return ck_error_at(C, e, "a Set is asked about one element: s(x)");
+        const type *x = ck_check_expr(C, ck_arg(e, 0), T->elems[0]);
+        if (!ty_assignable(T->elems[0], x) && !ck_is_err(x))
+            return ck_error_at(C, ck_arg(e, 0), "the elements of this Set are %s, not %s", ty_name(T->elems[0]), ty_name(x));
+        ck_set_method(e, M_MAP_CONTAINS);
+        return ty_bool();
+    }
     if (T->kind == TY_SEQ && T->coll == COLL_MAP) {
         if (ck_nargs(e) != 1)
             return ck_error_at(C, e, "a Map is looked up with one key: m(k)");

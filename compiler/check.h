@@ -75,6 +75,7 @@ typedef enum method {
     M_SEQ_SORTED, M_SEQ_SORTBY, M_SEQ_SORTWITH, M_SEQ_DISTINCT,
     /* Map (a sequence of pairs, COLL_MAP) */
     M_MAP_GET, M_MAP_GETORELSE, M_MAP_CONTAINS, M_MAP_APPLY, M_MAP_KEYS, M_MAP_VALUES, M_SEQ_TOMAP,
+    M_SEQ_TOSET,      /* xs.toSet; a Set's contains is M_MAP_CONTAINS */
     /* Broadcast */
     M_BC_VALUE,
     /* Time */
@@ -86,7 +87,7 @@ typedef enum method {
     M_BC_REDIS_HASH,  /* sc.broadcast(sc.fromRedisHash(key)) */
     M_BC_FILE,        /* sc.broadcast(sc.textFile(path).collect()): the file's lines */
     /* functions */
-    F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER, F_MAP,
+    F_PRINTLN, F_SOME, F_NONE, F_OPTION, F_SEQ, F_LIST, F_ARRAY, F_LISTBUFFER, F_MAP, F_SET,
     F_MATH_MAX, F_MATH_MIN, F_MATH_ABS, /* math.max(a, b), math.min(a, b), math.abs(a) */
     F_MATH_DOUBLE,    /* math.pow, sqrt, ...: a C <math.h> function; ival indexes math_doubles[] */
     F_MATH_ROUND,     /* math.round(x): Java's Math.round */

@@ -257,15 +257,41 @@ static const type *map_method(checker *C, ast *call, ast *sel, const type *T) {
     return ck_error_at(C, sel, "%s has no method '%s' here; convert it with .toSeq first", ty_name(T), m);
 }
 
+/* The methods of a Set (COLL_SET): contains searches; as for Maps, only
+ * the sequence methods that keep the order lookups rely on. */
+static const type *set_method(checker *C, ast *call, ast *sel, const type *T) {
+    const char *m = sel->name;
+    ast *at = call ? call : sel;
+    if (!strcmp(m, "contains")) {
+        if (!value_args(C, at, m, 1, T->elems[0], NULL))
+            return ty_error();
+        ck_set_method(at, M_MAP_CONTAINS);
+        return ty_bool();
+    }
+    static const char *const kept[] = { "size", "isEmpty", "nonEmpty", "foreach", "map", "filter", "exists",
+        "forall", "count", "toList", "toSeq", "toArray", "toBuffer", "mkString", "toString", "toSet", "sum", "max",
+        "min", NULL };
+    for (int i = 0; kept[i]; i++)
+        if (!strcmp(m, kept[i]))
+            return NULL; /* the sequence method */
+    return ck_error_at(C, sel, "%s has no method '%s' here; convert it with .toSeq first", ty_name(T), m);
+}
+
 const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
     const char *m = sel->name;
     ast *at = call ? call : sel;
     const type *E = T->elems[0];
     ast *f = ck_arg(call, 0);
-    if (T->coll == COLL_MAP) {
-        const type *r = map_method(C, call, sel, T);
+    if (T->coll == COLL_MAP || T->coll == COLL_SET) {
+        const type *r = T->coll == COLL_MAP ? map_method(C, call, sel, T) : set_method(C, call, sel, T);
         if (r)
             return r;
+    }
+    if (!strcmp(m, "toSet")) {
+        if (ck_nargs(call))
+            return ck_error_at(C, call, "toSet takes no arguments");
+        ck_set_method(at, M_SEQ_TOSET);
+        return ty_seq(E, COLL_SET);
     }
     if (!strcmp(m, "toMap")) {
         if (E->kind != TY_TUPLE || E->nelems != 2)
@@ -301,6 +327,8 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
             ck_set_method(at, M_SEQ_MAP);
             if (T->coll == COLL_MAP) /* pairs give a Map again, anything else a List */
                 return ty_seq(ret, ret->kind == TY_TUPLE && ret->nelems == 2 ? COLL_MAP : COLL_LIST);
+            if (T->coll == COLL_SET)
+                return ty_seq(ret, COLL_SET);
             return ty_seq(ret, T->coll == COLL_ITERABLE ? COLL_LIST : T->coll);
         }
     }

@@ -121,6 +121,7 @@ static const char *coll_display(seq_coll c) {
     case COLL_ARRAYBUF: return "ArrayBuffer";
     case COLL_ITERABLE: return "CompactBuffer";
     case COLL_MAP: return "Map";
+    case COLL_SET: return "Set";
     }
     return "List";
 }

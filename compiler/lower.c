@@ -399,28 +399,32 @@ static void emit_index_sort(emitter *E, const char *seq_var, const char *ix, con
     free(tmp);
 }
 
-/* The Map (mapT, COLL_MAP) of the pairs of sequence expression `pairs`:
- * one entry per key, the first key's place and the last value, as Scala's
- * Map(...) and toMap build it; up to 4 entries in the order of their
- * first occurrence, more sorted by key (for the lookups' binary search). */
-static char *lower_to_map(emitter *E, const char *pairs, const type *mapT) {
-    const type *P = mapT->elems[0], *K = P->elems[0];
+/* The Map or Set (T: COLL_MAP, COLL_SET) of the elements of sequence
+ * expression `elems`, as Scala builds them: one entry per key (a Map's key
+ * is its pair's _1, a Set's the element), in the place of its first
+ * occurrence, a Map entry with the last value; up to 4 entries in that
+ * order, more sorted by key (for the lookups' binary search). */
+static char *lower_to_keyed(emitter *E, const char *elems, const type *T) {
+    bool map = T->coll == COLL_MAP;
+    const type *P = T->elems[0], *K = map ? P->elems[0] : P;
+    const char *key = map ? "._1" : "";
     char pc[32], kk[16];
     snprintf(pc, sizeof pc, "%s", ty_c(P));
     snprintf(kk, sizeof kk, "%s", tkey(K));
     strbuf tmp = { 0 }, *saved;
     char *sv = tmp_name(E, "s"), *ix = tmp_name(E, "ix"), *out = tmp_name(E, "m");
     capture_begin(E, &tmp, &saved);
-    emitln(E, "sr_seq %s = %s;", sv, pairs);
-    char *less = xasprintf("cmp_%s(SR_SEQ_AT(%s, %s, _a)._1, SR_SEQ_AT(%s, %s, _b)._1) < 0", kk, pc, sv, pc, sv);
+    emitln(E, "sr_seq %s = %s;", sv, elems);
+    char *less = xasprintf("cmp_%s(SR_SEQ_AT(%s, %s, _a)%s, SR_SEQ_AT(%s, %s, _b)%s) < 0", kk, pc, sv, key, pc, sv,
+                           key);
     emit_index_sort(E, sv, ix, less, NULL, P);
     free(less);
-    /* each run of equal keys: its first entry's place gets its last value */
+    /* each run of equal keys: its first entry's place gets its last entry */
     emitln(E, "int64_t *_last = sr_arena_alloc(cx->arena, (size_t)(%s.len + 1) * sizeof(int64_t)), _runs = 0;", sv);
     emitln(E, "for (int64_t _k = 0; _k < %s.len; _k++) _last[_k] = -1;", sv);
     emitln(E, "for (int64_t _k = 0, _j; _k < %s.len; _k = _j) {", sv);
-    emitln(E, "    for (_j = _k + 1; _j < %s.len && cmp_%s(SR_SEQ_AT(%s, %s, %s[_j])._1, SR_SEQ_AT(%s, %s, %s[_k])._1) == 0; _j++) {}",
-           sv, kk, pc, sv, ix, pc, sv, ix);
+    emitln(E, "    for (_j = _k + 1; _j < %s.len && cmp_%s(SR_SEQ_AT(%s, %s, %s[_j])%s, SR_SEQ_AT(%s, %s, %s[_k])%s) == 0; _j++) {}",
+           sv, kk, pc, sv, ix, key, pc, sv, ix, key);
     emitln(E, "    _last[%s[_k]] = %s[_j - 1];", ix, ix);
     emitln(E, "    %s[_runs++] = %s[_k];", ix, ix); /* the runs' first entries, in key order */
     emitln(E, "}");
@@ -429,8 +433,11 @@ static char *lower_to_map(emitter *E, const char *pairs, const type *mapT) {
     emitln(E, "for (int64_t _k = 0; _k < (_runs <= 4 ? %s.len : _runs); _k++) {", sv);
     emitln(E, "    int64_t _f = _runs <= 4 ? _k : %s[_k];", ix);
     emitln(E, "    if (_last[_f] < 0) continue;");
-    emitln(E, "    SR_SEQ_AT(%s, %s, %s.len++) = (%s){ SR_SEQ_AT(%s, %s, _f)._1, SR_SEQ_AT(%s, %s, _last[_f])._2 };",
-           pc, out, out, pc, pc, sv, pc, sv);
+    if (map)
+        emitln(E, "    SR_SEQ_AT(%s, %s, %s.len++) = (%s){ SR_SEQ_AT(%s, %s, _f)._1, SR_SEQ_AT(%s, %s, _last[_f])._2 };",
+               pc, out, out, pc, pc, sv, pc, sv);
+    else
+        emitln(E, "    SR_SEQ_AT(%s, %s, %s.len++) = SR_SEQ_AT(%s, %s, _f);", pc, out, out, pc, sv);
     emitln(E, "}");
     char *stmts = capture_end(E, &tmp, saved);
     char *r = stmt_expr(E, stmts, out);
@@ -440,22 +447,25 @@ static char *lower_to_map(emitter *E, const char *pairs, const type *mapT) {
     return r;
 }
 
-/* Look key k up in map m (mapT): `found` is the C expression of the result
- * given the entry's index _at (-1: absent). */
-static char *lower_map_lookup(const type *mapT, const char *m, const char *k, const char *found) {
-    const type *P = mapT->elems[0], *K = P->elems[0];
+/* Look key k up in Map or Set m (of type T, built by lower_to_keyed):
+ * `found` is the C expression of the result given the entry's index _at
+ * (-1: absent). */
+static char *lower_keyed_lookup(const type *T, const char *m, const char *k, const char *found) {
+    bool map = T->coll == COLL_MAP;
+    const type *P = T->elems[0], *K = map ? P->elems[0] : P;
+    const char *key = map ? "._1" : "";
     char pc[32], kc[32], kk[16];
     snprintf(pc, sizeof pc, "%s", ty_c(P));
     snprintf(kc, sizeof kc, "%s", ty_c(K));
     snprintf(kk, sizeof kk, "%s", tkey(K));
     return xasprintf("({ sr_seq _m = %s; %s _key = %s; int64_t _at = -1; "
                      "if (_m.len <= 4) { for (int64_t _i = 0; _i < _m.len; _i++) "
-                     "if (eq_%s(SR_SEQ_AT(%s, _m, _i)._1, _key)) { _at = _i; break; } } "
+                     "if (eq_%s(SR_SEQ_AT(%s, _m, _i)%s, _key)) { _at = _i; break; } } "
                      "else { int64_t _lo = 0, _hi = _m.len; while (_lo < _hi) { int64_t _mid = _lo + (_hi - _lo) / 2; "
-                     "int _c = cmp_%s(SR_SEQ_AT(%s, _m, _mid)._1, _key); "
+                     "int _c = cmp_%s(SR_SEQ_AT(%s, _m, _mid)%s, _key); "
                      "if (_c == 0) { _at = _mid; break; } if (_c < 0) _lo = _mid + 1; else _hi = _mid; } } "
                      "%s; })",
-                     m, kc, k, kk, pc, kk, pc, found);
+                     m, kc, k, kk, pc, key, kk, pc, key, found);
 }
 
 static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
@@ -479,7 +489,7 @@ static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
         char *body = xasprintf("SR_SEQ_AT(%s, %s, %s.len++) = %%s;", ty_c(out), acc, acc);
         inline_loop(E, a0, sv, elem, body);
         free(body);
-        r = e->ty->coll == COLL_MAP ? lower_to_map(E, acc, e->ty) : xstrdup(acc);
+        r = e->ty->coll == COLL_MAP || e->ty->coll == COLL_SET ? lower_to_keyed(E, acc, e->ty) : xstrdup(acc);
         break;
     }
     case M_SEQ_FILTER: {
@@ -738,10 +748,13 @@ static char *lower_method(emitter *E, ast *e) {
     if (m == M_SEQ_APPEND)
         return lower_append(E, recv, a0);
     if (m == M_MAP_APPLY || m == M_MAP_GET || m == M_MAP_GETORELSE || m == M_MAP_CONTAINS) {
-        ast *map = m == M_MAP_APPLY ? e->a : recv; /* m(k), m.get(k), ... */
-        const type *V = map->ty->elems[0]->elems[1];
+        /* m(k), s(x), bc.value(k): e->a is the collection; m.get(k),
+         * s.contains(x): e->a selects the method (no meaning of its own) */
+        ast *map = e->a->kind != AST_SELECT || sem_method(e->a) != M_NONE ? e->a : recv;
+        bool is_map = map->ty->coll == COLL_MAP;
+        const type *V = is_map ? map->ty->elems[0]->elems[1] : NULL;
         R = lower_expr(E, map);
-        A = lower_expr_as(E, a0, map->ty->elems[0]->elems[0]);
+        A = lower_expr_as(E, a0, is_map ? map->ty->elems[0]->elems[0] : map->ty->elems[0]);
         char *found;
         if (m == M_MAP_APPLY) {
             char *z = zero_of(V);
@@ -757,7 +770,7 @@ static char *lower_method(emitter *E, ast *e) {
         } else {
             found = xstrdup("_at >= 0");
         }
-        r = lower_map_lookup(map->ty, R, A, found);
+        r = lower_keyed_lookup(map->ty, R, A, found);
         free(found);
         goto done;
     }
@@ -913,7 +926,8 @@ static char *lower_method(emitter *E, ast *e) {
         r = xasprintf("({ sr_seq _l = %s; SR_SEQ_GET(cx, %s, _l, _l.len - 1, %d); })", R, ty_c(e->ty), site);
         break;
     case M_SEQ_TOSEQ: r = xstrdup(R); break;
-    case M_SEQ_TOMAP: r = lower_to_map(E, R, e->ty); break;
+    case M_SEQ_TOMAP:
+    case M_SEQ_TOSET: r = lower_to_keyed(E, R, e->ty); break;
     case M_MAP_KEYS:
     case M_MAP_VALUES: {
         char ec[32];
@@ -1001,7 +1015,8 @@ static char *lower_function(emitter *E, ast *e) {
     case F_LIST:
     case F_ARRAY:
     case F_LISTBUFFER:
-    case F_MAP: {
+    case F_MAP:
+    case F_SET: {
         const type *elem = e->ty->elems[0];
         strbuf b = { 0 };
         sb_printf(&b, "({ sr_seq _s = {0}; sr_seq_reserve(cx->arena, &_s, %d, sizeof(%s)); ",
@@ -1012,9 +1027,9 @@ static char *lower_function(emitter *E, ast *e) {
             free(x);
         }
         sb_puts(&b, "_s; })");
-        if (sem_method(e) != F_MAP)
+        if (sem_method(e) != F_MAP && sem_method(e) != F_SET)
             return sb_take(&b);
-        char *pairs = sb_take(&b), *r = lower_to_map(E, pairs, e->ty);
+        char *pairs = sb_take(&b), *r = lower_to_keyed(E, pairs, e->ty);
         free(pairs);
         return r;
     }

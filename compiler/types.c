@@ -114,6 +114,7 @@ static const char *coll_name(seq_coll c) {
     case COLL_ARRAYBUF: return "ArrayBuffer";
     case COLL_ITERABLE: return "Iterable";
     case COLL_MAP: return "Map";
+    case COLL_SET: return "Set";
     }
     return "Seq";
 }

@@ -42,6 +42,7 @@ typedef enum seq_coll {
     COLL_MAP,       /* Map(k -> v, ...): the element type is (K, V), keys unique; up to 4
                        entries in insertion order (as Scala's Map1..Map4), more sorted
                        by key (Scala's hash order cannot be matched): lookups search */
+    COLL_SET,       /* Set(x, ...): elements unique, in COLL_MAP's order */
 } seq_coll;
 
 typedef struct type type;
