@@ -76,6 +76,8 @@ typedef enum method {
     /* Map (a sequence of pairs, COLL_MAP) */
     M_MAP_GET, M_MAP_GETORELSE, M_MAP_CONTAINS, M_MAP_APPLY, M_MAP_KEYS, M_MAP_VALUES, M_SEQ_TOMAP,
     M_SEQ_TOSET,      /* xs.toSet; a Set's contains is M_MAP_CONTAINS */
+    M_SEQ_FLATMAP, M_SEQ_ZIP, M_SEQ_ZIPWITHINDEX, M_SEQ_FIND, M_SEQ_HEADOPTION, M_SEQ_LASTOPTION,
+    M_SEQ_INDEXOF, M_SEQ_GROUPBY,
     /* Broadcast */
     M_BC_VALUE,
     /* Time */

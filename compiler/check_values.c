@@ -287,6 +287,57 @@ const type *ck_seq_method(checker *C, ast *call, ast *sel, const type *T) {
         if (r)
             return r;
     }
+    if (!strcmp(m, "flatMap") || !strcmp(m, "find") || !strcmp(m, "groupBy")) {
+        if (!ck_need_args(C, at, m, 1, 1))
+            return ty_error();
+        const type *ret = ck_check_fn1(C, f, E, FN_INLINE, NULL);
+        if (ck_is_err(ret))
+            return ret;
+        seq_coll coll = T->coll == COLL_ITERABLE || T->coll == COLL_MAP ? COLL_LIST : T->coll;
+        switch (m[0]) {
+        case 'f':
+            if (m[1] == 'l') {
+                const type *U = ck_flat_elem(C, f, ret);
+                if (ck_is_err(U))
+                    return U;
+                ck_set_method(at, M_SEQ_FLATMAP);
+                return ty_seq(U, coll);
+            }
+            if (ret->kind != TY_BOOL)
+                return ck_error_at(C, f, "find's function must return Boolean, not %s", ty_name(ret));
+            ck_set_method(at, M_SEQ_FIND);
+            return ty_option(E);
+        default:
+            if (!ty_is_value(ret))
+                return ck_error_at(C, f, "groupBy's function must return a key, not %s", ty_name(ret));
+            ck_set_method(at, M_SEQ_GROUPBY);
+            return ty_seq(ty_pair(ret, ty_seq(E, coll)), COLL_MAP);
+        }
+    }
+    if (!strcmp(m, "zip")) {
+        if (!ck_need_args(C, at, m, 1, 1))
+            return ty_error();
+        const type *U = ck_check_expr(C, f, NULL);
+        if (ck_is_err(U))
+            return U;
+        if (U->kind != TY_SEQ)
+            return ck_error_at(C, f, "zip needs a collection, not %s", ty_name(U));
+        ck_set_method(at, M_SEQ_ZIP);
+        return ty_seq(ty_pair(E, U->elems[0]), T->coll == COLL_ARRAY ? COLL_ARRAY : COLL_LIST);
+    }
+    if (!strcmp(m, "indexOf")) {
+        if (!value_args(C, at, m, 1, E, NULL))
+            return ty_error();
+        ck_set_method(at, M_SEQ_INDEXOF);
+        return ty_int();
+    }
+    if (!strcmp(m, "zipWithIndex") || !strcmp(m, "headOption") || !strcmp(m, "lastOption")) {
+        if (ck_nargs(call))
+            return ck_error_at(C, call, "%s takes no arguments", m);
+        ck_set_method(at, m[0] == 'z' ? M_SEQ_ZIPWITHINDEX : m[0] == 'h' ? M_SEQ_HEADOPTION : M_SEQ_LASTOPTION);
+        return m[0] == 'z' ? ty_seq(ty_pair(E, ty_int()), T->coll == COLL_ARRAY ? COLL_ARRAY : COLL_LIST)
+                           : ty_option(E);
+    }
     if (!strcmp(m, "toSet")) {
         if (ck_nargs(call))
             return ck_error_at(C, call, "toSet takes no arguments");

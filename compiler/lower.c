@@ -571,6 +571,78 @@ static char *lower_seq_method(emitter *E, ast *e, method m, ast *recv) {
         r = xstrdup(acc);
         break;
     }
+    case M_SEQ_FLATMAP: { /* each element's collection (or Option), in order */
+        const type *out = e->ty->elems[0], *ret = sem_lambda(a0)->ret;
+        char oc[32];
+        snprintf(oc, sizeof oc, "%s", ty_c(out));
+        emitln(E, "sr_seq %s = {0};", acc);
+        char *body = ret->kind == TY_OPTION
+            ? xasprintf("{ %s _o = %%s; if (_o.some) *(%s *)sr_seq_push(cx->arena, &%s, sizeof(%s)) = _o.v; }",
+                        ty_c(ret), oc, acc, oc)
+            : xasprintf("{ sr_seq _in = %%s; for (int64_t _j = 0; _j < _in.len; _j++) "
+                        "*(%s *)sr_seq_push(cx->arena, &%s, sizeof(%s)) = SR_SEQ_AT(%s, _in, _j); }",
+                        oc, acc, oc, oc);
+        inline_loop(E, a0, sv, elem, body);
+        free(body);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_FIND: {
+        lambda_info *li = sem_lambda(a0);
+        char *var = li && li->nparams ? li->params[0]->cname : NULL;
+        emitln(E, "%s %s = {0};", ty_c(e->ty), acc);
+        char *body = xasprintf("if (%%s) { %s = (%s){ true, %s }; break; }", acc, ty_c(e->ty), var ? var : "0");
+        inline_loop(E, a0, sv, elem, body);
+        free(body);
+        r = xstrdup(acc);
+        break;
+    }
+    case M_SEQ_GROUPBY: { /* (key, the elements with that key in order), keyed as a Map */
+        const type *P = e->ty->elems[0], *K = P->elems[0];
+        char pc[32], kc[32], ec[32];
+        snprintf(pc, sizeof pc, "%s", ty_c(P));
+        snprintf(kc, sizeof kc, "%s", ty_c(K));
+        snprintf(ec, sizeof ec, "%s", ty_c(elem));
+        char *keys = tmp_name(E, "keys"), *ix = tmp_name(E, "ix");
+        emitln(E, "sr_seq %s = {0};", keys);
+        emitln(E, "sr_seq_reserve(cx->arena, &%s, %s.len ? %s.len : 1, sizeof(%s));", keys, sv, sv, kc);
+        char *body = xasprintf("SR_SEQ_AT(%s, %s, %s.len++) = %%s;", kc, keys, keys);
+        inline_loop(E, a0, sv, elem, body);
+        free(body);
+        char *less = xasprintf("cmp_%s(SR_SEQ_AT(%s, %s, _a), SR_SEQ_AT(%s, %s, _b)) < 0", tkey(K), kc, keys, kc, keys);
+        emit_index_sort(E, keys, ix, less, NULL, K);
+        free(less);
+        /* the runs of equal keys, then the groups in the order of their
+         * first elements (the order lower_to_keyed keeps for small maps) */
+        char *firsts = tmp_name(E, "firsts"), *order = tmp_name(E, "order");
+        emitln(E, "sr_seq %s = {0};", firsts);
+        emitln(E, "int64_t *_ends = sr_arena_alloc(cx->arena, (size_t)(%s.len + 1) * sizeof(int64_t));", keys);
+        emitln(E, "for (int64_t _k = 0, _j; _k < %s.len; _k = _j) {", keys);
+        emitln(E, "    for (_j = _k + 1; _j < %s.len && cmp_%s(SR_SEQ_AT(%s, %s, %s[_j]), SR_SEQ_AT(%s, %s, %s[_k])) == 0; _j++) {}",
+               keys, tkey(K), kc, keys, ix, kc, keys, ix);
+        emitln(E, "    _ends[%s.len] = _j;", firsts);
+        emitln(E, "    *(int64_t *)sr_seq_push(cx->arena, &%s, sizeof(int64_t)) = _k;", firsts);
+        emitln(E, "}");
+        char *by_first = xasprintf("%s[SR_SEQ_AT(int64_t, %s, _a)] < %s[SR_SEQ_AT(int64_t, %s, _b)]", ix, firsts, ix,
+                                   firsts);
+        emit_index_sort(E, firsts, order, by_first, NULL, ty_int());
+        free(by_first);
+        emitln(E, "sr_seq %s = {0};", acc);
+        emitln(E, "for (int64_t _r = 0; _r < %s.len; _r++) {", firsts);
+        emitln(E, "    int64_t _k = SR_SEQ_AT(int64_t, %s, %s[_r]);", firsts, order);
+        emitln(E, "    sr_seq _g = {0};");
+        emitln(E, "    for (int64_t _j = _k; _j < _ends[%s[_r]]; _j++)", order);
+        emitln(E, "        *(%s *)sr_seq_push(cx->arena, &_g, sizeof(%s)) = SR_SEQ_AT(%s, %s, %s[_j]);", ec, ec, ec, sv, ix);
+        emitln(E, "    *(%s *)sr_seq_push(cx->arena, &%s, sizeof(%s)) = (%s){ SR_SEQ_AT(%s, %s, %s[_k]), _g };", pc, acc,
+               pc, pc, kc, keys, ix);
+        emitln(E, "}");
+        r = lower_to_keyed(E, acc, e->ty);
+        free(keys);
+        free(ix);
+        free(firsts);
+        free(order);
+        break;
+    }
     case M_SEQ_COUNT: {
         emitln(E, "int64_t %s = 0;", acc);
         char *body = xasprintf("if (%%s) %s++;", acc);
@@ -741,7 +813,8 @@ static char *lower_method(emitter *E, ast *e) {
     if (m == M_SEQ_FOREACH || m == M_SEQ_MAP || m == M_SEQ_FILTER || m == M_SEQ_EXISTS ||
         m == M_SEQ_FORALL || m == M_SEQ_SUM || m == M_SEQ_MAX || m == M_SEQ_MIN ||
         m == M_SEQ_CONTAINS || m == M_SEQ_MKSTRING || m == M_SEQ_REDUCE || m == M_SEQ_COUNT ||
-        m == M_SEQ_SORTED || m == M_SEQ_SORTBY || m == M_SEQ_SORTWITH || m == M_SEQ_DISTINCT)
+        m == M_SEQ_SORTED || m == M_SEQ_SORTBY || m == M_SEQ_SORTWITH || m == M_SEQ_DISTINCT ||
+        m == M_SEQ_FLATMAP || m == M_SEQ_FIND || m == M_SEQ_GROUPBY)
         return lower_seq_method(E, e, m, recv);
     if (m == M_SEQ_FOLD) /* xs.foldLeft(z)(f): e->a is the call with z */
         return lower_seq_method(E, e, m, e->a->a->a);
@@ -928,6 +1001,34 @@ static char *lower_method(emitter *E, ast *e) {
     case M_SEQ_TOSEQ: r = xstrdup(R); break;
     case M_SEQ_TOMAP:
     case M_SEQ_TOSET: r = lower_to_keyed(E, R, e->ty); break;
+    case M_SEQ_HEADOPTION:
+    case M_SEQ_LASTOPTION:
+        r = xasprintf("({ sr_seq _s = %s; _s.len ? (%s){ true, SR_SEQ_AT(%s, _s, %s) } : (%s){ 0 }; })", R,
+                      ty_c(e->ty), ty_c(recv->ty->elems[0]), m == M_SEQ_HEADOPTION ? "0" : "_s.len - 1", ty_c(e->ty));
+        break;
+    case M_SEQ_INDEXOF: {
+        char ec[32];
+        snprintf(ec, sizeof ec, "%s", ty_c(recv->ty->elems[0]));
+        A = lower_expr_as(E, a0, recv->ty->elems[0]);
+        r = xasprintf("({ sr_seq _s = %s; %s _x = %s; int64_t _at = -1; for (int64_t _k = 0; _k < _s.len; _k++) "
+                      "if (eq_%s(SR_SEQ_AT(%s, _s, _k), _x)) { _at = _k; break; } _at; })",
+                      R, ec, A, tkey(recv->ty->elems[0]), ec);
+        break;
+    }
+    case M_SEQ_ZIP:
+    case M_SEQ_ZIPWITHINDEX: {
+        const type *P = e->ty->elems[0];
+        char pc[32], ac[32];
+        snprintf(pc, sizeof pc, "%s", ty_c(P));
+        snprintf(ac, sizeof ac, "%s", ty_c(P->elems[0]));
+        A = m == M_SEQ_ZIP ? lower_expr(E, a0) : xstrdup("(sr_seq){0}");
+        B = m == M_SEQ_ZIP ? xasprintf("SR_SEQ_AT(%s, _b, _k)", ty_c(P->elems[1])) : xstrdup("_k");
+        r = xasprintf("({ sr_seq _a = %s, _b = %s, _r = {0}; int64_t _n = %s; "
+                      "sr_seq_reserve(cx->arena, &_r, _n ? _n : 1, sizeof(%s)); "
+                      "for (int64_t _k = 0; _k < _n; _k++) SR_SEQ_AT(%s, _r, _r.len++) = (%s){ SR_SEQ_AT(%s, _a, _k), %s }; _r; })",
+                      R, A, m == M_SEQ_ZIP ? "_a.len < _b.len ? _a.len : _b.len" : "_a.len", pc, pc, pc, ac, B);
+        break;
+    }
     case M_MAP_KEYS:
     case M_MAP_VALUES: {
         char ec[32];
