@@ -1021,9 +1021,15 @@ static char *lower_method(emitter *E, ast *e) {
         char pc[32], ac[32];
         snprintf(pc, sizeof pc, "%s", ty_c(P));
         snprintf(ac, sizeof ac, "%s", ty_c(P->elems[0]));
-        A = m == M_SEQ_ZIP ? lower_expr(E, a0) : xstrdup("(sr_seq){0}");
+        if (m == M_SEQ_ZIP) {
+            char *ys = lower_expr(E, a0);
+            A = xasprintf(", _b = %s", ys);
+            free(ys);
+        } else {
+            A = xstrdup("");
+        }
         B = m == M_SEQ_ZIP ? xasprintf("SR_SEQ_AT(%s, _b, _k)", ty_c(P->elems[1])) : xstrdup("_k");
-        r = xasprintf("({ sr_seq _a = %s, _b = %s, _r = {0}; int64_t _n = %s; "
+        r = xasprintf("({ sr_seq _a = %s%s, _r = {0}; int64_t _n = %s; "
                       "sr_seq_reserve(cx->arena, &_r, _n ? _n : 1, sizeof(%s)); "
                       "for (int64_t _k = 0; _k < _n; _k++) SR_SEQ_AT(%s, _r, _r.len++) = (%s){ SR_SEQ_AT(%s, _a, _k), %s }; _r; })",
                       R, A, m == M_SEQ_ZIP ? "_a.len < _b.len ? _a.len : _b.len" : "_a.len", pc, pc, pc, ac, B);
