@@ -915,6 +915,14 @@ const type *ck_rdd_method(checker *C, ast *call, ast *sel, const type *T) {
         ck_set_method(call, m[1] == 'o' ? R_TOP : m[4] == 'O' ? R_TAKEORDERED : R_TAKE);
         return ty_seq(T, COLL_ARRAY);
     }
+    if (!strcmp(m, "countByValue") || !strcmp(m, "countByKey")) { /* a Map[T, Long] on the driver */
+        if (!ck_need_args(C, call == sel ? NULL : call, m, 0, 0))
+            return ty_error();
+        if (m[7] == 'K' && !ck_pair_parts(C, call, T, m, &K, &V))
+            return ty_error();
+        ck_set_method(call, m[7] == 'K' ? R_COUNTBYKEY : R_COUNTBYVALUE);
+        return ty_seq(ty_pair(m[7] == 'K' ? K : T, ty_int()), COLL_MAP);
+    }
     if (!strcmp(m, "keys") || !strcmp(m, "values")) {
         if (!ck_need_args(C, call == sel ? NULL : call, m, 0, 0) || !ck_pair_parts(C, call, T, m, &K, &V))
             return ty_error();

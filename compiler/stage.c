@@ -459,6 +459,42 @@ char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
         r = xasprintf("H%d(cx, %s)", h, R);
         break;
     }
+    case R_COUNTBYVALUE:
+    case R_COUNTBYKEY: { /* counts in a Map: up to 4 keys in first-seen order, more sorted (see COLL_MAP) */
+        const type *P = e->ty->elems[0], *K = P->elems[0];
+        char pc[32], kc[32], kk[16];
+        snprintf(pc, sizeof pc, "%s", ty_c(P));
+        snprintf(kc, sizeof kc, "%s", ty_c(K));
+        snprintf(kk, sizeof kk, "%s", tkey(K));
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "SR_MAP_DEFINE(H%d_map, %s, int64_t, eq_%s)", h, kc, kk);
+        emitln(E, "static int H%d_cmp(const void *a, const void *b, void *arg) {", h);
+        emitln(E, "    (void)arg;");
+        emitln(E, "    return cmp_%s(((const %s *)a)->_1, ((const %s *)b)->_1);", kk, pc, pc);
+        emitln(E, "}");
+        emitln(E, "static sr_seq H%d(sr_ctx *cx, sr_rdd in) {", h);
+        emitln(E, "    H%d_map m;", h);
+        emitln(E, "    H%d_map_init(&m);", h);
+        E->indent++;
+        rdd_loop_begin(E, T, "x");
+        emitln(E, "bool added;");
+        emitln(E, "%s k = x%s;", kc, m == R_COUNTBYKEY ? "._1" : "");
+        emitln(E, "int64_t *n = H%d_map_put(&m, k, hash_%s(k), &added);", h, kk);
+        emitln(E, "*n = added ? 1 : *n + 1;");
+        rdd_loop_end(E);
+        E->indent--;
+        emitln(E, "    sr_seq out = {0};");
+        emitln(E, "    sr_seq_reserve(cx->arena, &out, m.len ? m.len : 1, sizeof(%s));", pc);
+        emitln(E, "    for (int64_t i = 0; i < m.len; i++)");
+        emitln(E, "        SR_SEQ_AT(%s, out, out.len++) = (%s){ m.ents[i].key, m.ents[i].val };", pc, pc);
+        emitln(E, "    if (out.len > 4) sr_sort(out.ptr, out.len, sizeof(%s), H%d_cmp, NULL, cx->arena);", pc, h);
+        emitln(E, "    H%d_map_free(&m);", h);
+        emitln(E, "    return out;");
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        break;
+    }
     case R_REDUCE: {
         lambda_info *li = sem_lambda(a0);
         char *z = zero_of(T);
