@@ -696,6 +696,37 @@ static sr_seq one_elem(sr_ctx *cx, sr_str s) {
     return (sr_seq){ p, 1, 1 };
 }
 
+/* The pieces of non-empty s around the matches of pat, as Java's
+ * split(pat, limit): limit > 0 gives at most limit pieces, the last one the
+ * rest; limit 0 drops trailing empty pieces; limit < 0 keeps them. */
+static sr_seq split_pieces(sr_ctx *cx, sr_str s, sr_str pat, int64_t limit) {
+    sep local;
+    const sep *sp = get_sep(pat, &local);
+    collector col; /* fields set one by one: the stack array stays uninitialised */
+    col.n = 0;
+    col.heap = (sr_seq){ 0 };
+    col.arena = cx->arena;
+    int64_t index = 0, from = 0;
+    bool any = false;
+    for (sr_str piece; (limit <= 0 || col.n < limit - 1) && next_piece(sp, pat, s, &index, &from, &piece); any = true)
+        collect(&col, piece);
+    if (!any)
+        return one_elem(cx, s);
+    collect(&col, (sr_str){ s.ptr + index, s.len - index }); /* the rest, empty or not */
+    int64_t n = col.n;
+    sr_str *src = col.heap.len ? (sr_str *)col.heap.ptr : col.stack;
+    if (limit == 0)
+        while (n > 0 && src[n - 1].len == 0)
+            n--;
+    if (n == 0)
+        return (sr_seq){ NULL, 0, 0 };
+    if (col.heap.len)
+        return (sr_seq){ col.heap.ptr, n, col.heap.cap };
+    sr_str *out = sr_arena_alloc(cx->arena, (size_t)n * sizeof *out);
+    memcpy(out, src, (size_t)n * sizeof *out);
+    return (sr_seq){ out, n, n };
+}
+
 /* Java String.split(regex), limit 0. */
 sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str pat) {
     if (s.len == 0)
@@ -732,30 +763,7 @@ sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str pat) {
         return (sr_seq){ out, nsep + 1, nsep + 1 };
     }
 
-    sep local;
-    const sep *sp = get_sep(pat, &local);
-    collector col;
-    col.n = 0;
-    col.heap = (sr_seq){ 0 };
-    col.arena = cx->arena;
-    int64_t index = 0, from = 0;
-    bool any = false;
-    for (sr_str piece; next_piece(sp, pat, s, &index, &from, &piece); any = true)
-        collect(&col, piece);
-    if (!any)
-        return one_elem(cx, s);
-    collect(&col, (sr_str){ s.ptr + index, s.len - index });
-    int64_t n = col.n;
-    sr_str *src = col.heap.len ? (sr_str *)col.heap.ptr : col.stack;
-    while (n > 0 && src[n - 1].len == 0)
-        n--;
-    if (n == 0)
-        return (sr_seq){ NULL, 0, 0 };
-    if (col.heap.len)
-        return (sr_seq){ col.heap.ptr, n, col.heap.cap };
-    sr_str *out = sr_arena_alloc(cx->arena, (size_t)n * sizeof *out);
-    memcpy(out, src, (size_t)n * sizeof *out);
-    return (sr_seq){ out, n, n };
+    return split_pieces(cx, s, pat, 0);
 }
 
 sr_seq sr_str_split_limit(sr_ctx *cx, sr_str s, sr_str pat, int64_t limit) {
@@ -763,22 +771,7 @@ sr_seq sr_str_split_limit(sr_ctx *cx, sr_str s, sr_str pat, int64_t limit) {
         return sr_str_split(cx, s, pat);
     if (s.len == 0)
         return one_elem(cx, (sr_str){ "", 0 });
-    sep local;
-    const sep *sp = get_sep(pat, &local);
-    collector col;
-    col.n = 0;
-    col.heap = (sr_seq){ 0 };
-    col.arena = cx->arena;
-    int64_t index = 0, from = 0, n = 0;
-    for (sr_str piece; (limit < 0 || n < limit - 1) && next_piece(sp, pat, s, &index, &from, &piece); n++)
-        collect(&col, piece);
-    collect(&col, (sr_str){ s.ptr + index, s.len - index }); /* the rest, empty or not */
-    n = col.n;
-    if (col.heap.len)
-        return (sr_seq){ col.heap.ptr, n, col.heap.cap };
-    sr_str *out = sr_arena_alloc(cx->arena, (size_t)n * sizeof *out);
-    memcpy(out, col.stack, (size_t)n * sizeof *out);
-    return (sr_seq){ out, n, n };
+    return split_pieces(cx, s, pat, limit);
 }
 
 /* Java String.replaceAll(regex, replacement) for the regex subset split
