@@ -101,7 +101,7 @@ typedef enum method {
     R_TAKE, R_COUNT, R_COLLECT, R_FOREACH, R_FOREACHPARTITION, R_FIRST, R_ISEMPTY, R_REDUCEBYKEY, R_UNION,
     R_JOIN, R_LEFTOUTERJOIN, R_RIGHTOUTERJOIN, R_FULLOUTERJOIN, R_COGROUP, R_GROUPBYKEY,
     R_DISTINCT, R_REDUCE, R_KEYS, R_VALUES, R_SUM, R_MAX, R_MIN, R_TOP, R_TAKEORDERED, R_COUNTBYVALUE,
-    R_COUNTBYKEY,
+    R_COUNTBYKEY, R_MAPPARTITIONS, R_GLOM,
     R_IDENTITY, /* cache(), persist(), repartition() ... on an RDD: the same batch */
     /* calls that do nothing at run time (ssc.start(), settings, ...) */
     M_IGNORED,

@@ -958,6 +958,26 @@ const type *ck_rdd_method(checker *C, ast *call, ast *sel, const type *T) {
         ck_set_method(call, R_FOREACH);
         return ty_unit();
     }
+    if (!strcmp(m, "mapPartitions")) { /* f(a partition's elements): that partition's new elements */
+        if (!ck_need_args(C, call, m, 1, 2))
+            return ty_error();
+        if (ck_nargs(call) == 2)
+            ck_check_expr(C, ck_arg(call, 1), ty_bool());
+        const type *ret = ck_check_fn1(C, f, ty_seq(T, COLL_ITERABLE), FN_EXEC, NULL);
+        if (ck_is_err(ret))
+            return ret;
+        if (ret->kind != TY_SEQ)
+            return ck_error_at(C, f, "mapPartitions's function must return an Iterator or a collection, not %s",
+                               ty_name(ret));
+        ck_set_method(call, R_MAPPARTITIONS);
+        return ty_rdd(ret->elems[0]);
+    }
+    if (!strcmp(m, "glom")) {
+        if (!ck_need_args(C, call == sel ? NULL : call, m, 0, 0))
+            return ty_error();
+        ck_set_method(call, R_GLOM);
+        return ty_rdd(ty_seq(T, COLL_ARRAY));
+    }
     if (!strcmp(m, "foreachPartition")) { /* f(the partition's elements), partition by partition */
         if (!ck_need_args(C, call, m, 1, 1))
             return ty_error();

@@ -328,6 +328,29 @@ char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
         helper_end(E, &buf, saved, si);
         r = xasprintf("H%d(cx, %s)", h, R);
         break;
+    case R_MAPPARTITIONS:
+    case R_GLOM: /* partition by partition on this thread, as foreachPartition */
+        saved = helper_begin(E, &buf, &si);
+        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
+        E->indent++;
+        emitln(E, "sr_rdd out = sr_rdd_new(cx->batch, in.nparts);");
+        emitln(E, "for (int _p = 0; _p < in.nparts; _p++) {");
+        if (m == R_GLOM) {
+            emitln(E, "    *(sr_seq *)sr_seq_push(cx->arena, &out.parts[_p], sizeof(sr_seq)) = in.parts[_p];");
+        } else {
+            emitln(E, "    cx->partition = _p;");
+            emitln(E, "    out.parts[_p] = L%d(cx, in.parts[_p]);", sem_lambda(a0)->id);
+            emitln(E, "    if (SR_UNLIKELY(cx->err)) { sr_drop(cx); out.parts[_p] = (sr_seq){0}; } /* the partition is lost */");
+        }
+        emitln(E, "}");
+        if (m == R_MAPPARTITIONS)
+            emitln(E, "cx->partition = 0;");
+        emitln(E, "return out;");
+        E->indent--;
+        emitln(E, "}\n");
+        helper_end(E, &buf, saved, si);
+        r = xasprintf("H%d(cx, %s)", h, R);
+        break;
     case R_SORTBYKEY:
     case R_SORTBY: {
         bool by_key = m == R_SORTBYKEY;
