@@ -45,6 +45,7 @@ finish() {
     fi
     # shellcheck disable=SC2154 # suite: set by the suite
     echo "$suite: $pass passed, $fail failed"
+    rm -f "$ports_claimed"
     [ "$fail" -eq 0 ]
     exit
 }
@@ -81,12 +82,26 @@ wait_for() {
     done
 }
 
-# free_port: a TCP port of 20000-49999 nothing listens on (ss); exit 1 and a message if none is found.
+# port_claim P [N]: succeeds and records P..P+N-1 (default N = 1) when none of
+# them was claimed before by this script (its subshells included: free_port
+# runs in $(...), so the record is a file, removed by finish). Two ports picked
+# before either is bound are then never the same.
+ports_claimed=${TMPDIR:-/tmp}/streamc-ports.$$
+port_claim() {
+    local n=${2:-1} i
+    for ((i = 0; i < n; i++)); do
+        grep -qx "$(($1 + i))" "$ports_claimed" 2> /dev/null && return 1
+    done
+    seq "$1" $(($1 + n - 1)) >> "$ports_claimed"
+}
+
+# free_port: a TCP port of 20000-49999 nothing listens on (ss) and not handed
+# out before (port_claim); exit 1 and a message if none is found.
 free_port() {
     local p
     for _ in $(seq 50); do
         p=$((20000 + RANDOM % 30000))
-        if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return; fi
+        if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && port_claim "$p"; then echo "$p"; return; fi
     done
     echo "no free port" >&2; exit 1
 }

@@ -12,7 +12,8 @@
 #                             M failed"; a sanitizer report fails it): ok and
 #                             finish are tests/lib.sh's, which this sources
 #   ui_free_port [N]          a port P of 20000-60000 such that P..P+N-1 (default
-#                             N = 1) can all be bound on every address now
+#                             N = 1) can all be bound on every address now and
+#                             none was handed out before (port_claim)
 #   ui_bindable PORT          succeeds when PORT can be bound (0.0.0.0 and 127.0.0.1)
 #   ui_run NAME EXE ARGS...   start EXE ARGS in the background, stdout to
 #                             NAME.out, stderr to NAME.err; its pid in UI_PID
@@ -63,7 +64,7 @@ ui_free_port() {
         for ((i = 0; i < n; i++)); do
             ui_bindable $((port + i)) || { okp=0; break; }
         done
-        [ $okp = 1 ] && { echo "$port"; return 0; }
+        [ $okp = 1 ] && port_claim "$port" "$n" && { echo "$port"; return 0; }
     done
     echo "ui_free_port: no free port range of $n found" >&2
     return 1
