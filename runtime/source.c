@@ -221,41 +221,61 @@ const char *sr_source_name(const sr_source *s) {
 /* Lines                                                                  */
 /* ===================================================================== */
 
+/* The '\n's of [p, end) in order, 64 bytes at a time (sr_block_mask: an
+ * aligned block never leaves the page, the bytes outside are masked off). */
+typedef struct newlines {
+    const char *block, *end;
+    uint64_t bits; /* the block's '\n's not handed out yet */
+} newlines;
+
+static inline void newlines_begin(newlines *w, const char *p, const char *end) {
+    w->block = (const char *)((uintptr_t)p & ~(uintptr_t)63);
+    w->end = end;
+    w->bits = p < end ? sr_block_mask(w->block, '\n') & (~0ULL << (p - w->block)) : 0;
+}
+
+/* The next '\n', or NULL when there is none left. */
+static inline const char *newlines_next(newlines *w) {
+    for (;;) {
+        if (w->bits) {
+            const char *q = w->block + __builtin_ctzll(w->bits);
+            if (q >= w->end)
+                return NULL;
+            w->bits &= w->bits - 1;
+            return q;
+        }
+        if (w->block + 64 >= w->end)
+            return NULL;
+        w->block += 64;
+        w->bits = sr_block_mask(w->block, '\n');
+    }
+}
+
 int64_t sr_lines_count(const char *p, size_t n) {
     if (n == 0)
         return 0;
+    newlines w;
+    newlines_begin(&w, p, p + n);
     int64_t count = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) { /* 8 bytes at a time: each '\n' sets one top bit */
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        count += (int64_t)(((sr_bytes_equal(w, '\n') >> 7) * 0x0101010101010101ULL) >> 56);
+    for (;;) { /* whole blocks at a time */
+        uint64_t bits = w.bits;
+        if (w.block + 64 > w.end) /* the last block: not past the end */
+            bits &= ~0ULL >> (64 - (w.end - w.block));
+        count += __builtin_popcountll(bits);
+        if (w.block + 64 >= w.end)
+            break;
+        w.block += 64;
+        w.bits = sr_block_mask(w.block, '\n');
     }
-    for (; i < n; i++)
-        count += p[i] == '\n';
     if (p[n - 1] != '\n')
         count++;
     return count;
 }
 
-/* The first '\n' in [q, end), or NULL: 8 bytes at a time, inline (lines
- * are short, a call to memchr per line costs more than the search). */
-static inline const char *find_newline(const char *q, const char *end) {
-    for (; end - q >= 8; q += 8) {
-        uint64_t w, hit;
-        memcpy(&w, q, 8);
-        if ((hit = sr_bytes_equal(w, '\n')) != 0)
-            return q + (__builtin_ctzll(hit) >> 3);
-    }
-    for (; q < end; q++)
-        if (*q == '\n')
-            return q;
-    return NULL;
-}
-
-/* The line starting at *q (its '\r\n' or '\n' cut off); *q moves past it. */
-static inline sr_str next_line(const char **q, const char *end) {
-    const char *start = *q, *nl = find_newline(start, end);
+/* The line starting at *q (its '\r\n' or '\n' cut off); *q moves past it.
+ * w has handed out the '\n's before *q. */
+static inline sr_str next_line(newlines *w, const char **q, const char *end) {
+    const char *start = *q, *nl = newlines_next(w);
     const char *stop = nl ? nl : end;
     int64_t len = stop - start;
     if (len > 0 && start[len - 1] == '\r')
@@ -266,8 +286,10 @@ static inline sr_str next_line(const char **q, const char *end) {
 
 int64_t sr_lines_split(const char *p, size_t n, sr_str *out) {
     int64_t k = 0;
+    newlines w;
+    newlines_begin(&w, p, p + n);
     for (const char *q = p, *end = p + n; q < end;)
-        out[k++] = next_line(&q, end);
+        out[k++] = next_line(&w, &q, end);
     return k;
 }
 
@@ -279,8 +301,10 @@ void sr_lines_from_block(sr_arena *arena, const char *p, size_t n, int64_t count
         sr_seq s = { 0 };
         if (n > 0) /* a guess of lines of 64 bytes saves most doublings */
             sr_seq_reserve(arena, &s, (int64_t)(n / 64) + 16, sizeof(sr_str));
+        newlines w;
+        newlines_begin(&w, p, p + n);
         for (const char *q = p, *end = p + n; q < end;)
-            *(sr_str *)sr_seq_push(arena, &s, sizeof(sr_str)) = next_line(&q, end);
+            *(sr_str *)sr_seq_push(arena, &s, sizeof(sr_str)) = next_line(&w, &q, end);
         out->lines = s.ptr;
         out->n = s.len;
         return;

@@ -731,36 +731,23 @@ static sr_seq split_pieces(sr_ctx *cx, sr_str s, sr_str pat, int64_t limit) {
 sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str pat) {
     if (s.len == 0)
         return one_elem(cx, (sr_str){ "", 0 }); /* "".split(x) == [""] */
-    /* The word-count case: a single ordinary byte. Count the separators
-     * (a loop the compiler vectorises), then fill an exact-size array. */
+    /* A single ordinary byte: count the separators (a loop the compiler
+     * vectorises) for the array's size, then fill it from sr_split1, which
+     * drops the trailing empty pieces. */
     if (pat.len == 1 && !strchr(".$|()[{^?*+\\", pat.ptr[0]) && pat.ptr[0] != '\0') {
         const char c = pat.ptr[0];
-        const char *p = s.ptr;
-        int64_t len = s.len, nsep = 0;
-        for (int64_t i = 0; i < len; i++)
-            nsep += p[i] == c;
+        int64_t nsep = 0;
+        for (int64_t i = 0; i < s.len; i++)
+            nsep += s.ptr[i] == c;
         if (nsep == 0)
             return one_elem(cx, s);
-        /* Trailing empty strings go: drop the separators ending the line. */
-        while (len > 0 && p[len - 1] == c) {
-            len--;
-            nsep--;
-        }
-        if (len == 0)
-            return (sr_seq){ NULL, 0, 0 };
         sr_str *out = sr_arena_alloc(cx->arena, (size_t)(nsep + 1) * sizeof *out);
-        int64_t k = 0, start = 0;
-        for (int64_t i = 0; i < len; i++) {
-            if (p[i] == c) {
-                out[k].ptr = p + start;
-                out[k].len = i - start;
-                k++;
-                start = i + 1;
-            }
-        }
-        out[k].ptr = p + start;
-        out[k].len = len - start;
-        return (sr_seq){ out, nsep + 1, nsep + 1 };
+        sr_split1 it;
+        sr_split1_begin(&it, s, c);
+        int64_t k = 0;
+        while (sr_split1_next(&it, &out[k]))
+            k++;
+        return k ? (sr_seq){ out, k, nsep + 1 } : (sr_seq){ NULL, 0, 0 };
     }
 
     return split_pieces(cx, s, pat, 0);
@@ -839,31 +826,7 @@ static sr_seq split_general_scratch(sr_ctx *cx, sr_str s, sr_str pat, sr_seq *sc
 sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str pat, sr_seq *scratch) {
     if (s.len == 0 || pat.len != 1 || strchr(".$|()[{^?*+\\", pat.ptr[0]) || pat.ptr[0] == '\0')
         return split_general_scratch(cx, s, pat, scratch);
-    const char c = pat.ptr[0];
-    const char *p = s.ptr;
-    int64_t len = s.len;
-    /* Java drops trailing empty strings: drop the separators ending s */
-    while (len > 0 && p[len - 1] == c)
-        len--;
-    if (len == 0)
-        return (sr_seq){ NULL, 0, 0 };
-    int64_t k = 0, start = 0;
-    sr_str *out = scratch->ptr;
-    for (int64_t i = 0; i <= len; i++) {
-        if (i < len && p[i] != c)
-            continue;
-        if (SR_UNLIKELY(k == scratch->cap)) {
-            scratch->len = k;
-            sr_seq_reserve(cx->arena, scratch, k < 32 ? 64 : k * 2, sizeof(sr_str));
-            out = scratch->ptr;
-        }
-        out[k].ptr = p + start;
-        out[k].len = i - start;
-        k++;
-        start = i + 1;
-    }
-    scratch->len = k;
-    return (sr_seq){ out, k, scratch->cap };
+    return sr_split1_scratch(cx, s, pat.ptr[0], scratch);
 }
 
 /* ===================================================================== */
@@ -880,6 +843,16 @@ int64_t sr_str_to_long(sr_ctx *cx, sr_str s, int site) {
     }
     if (i == s.len)
         goto bad;
+    if (s.len - i <= 18) { /* below 10^18: no overflow to check */
+        int64_t v = 0;
+        for (; i < s.len; i++) {
+            unsigned d = (unsigned char)s.ptr[i] - '0';
+            if (d > 9)
+                goto bad;
+            v = v * 10 + (int64_t)d;
+        }
+        return neg ? -v : v;
+    }
     /* Accumulate negatively: -9223372036854775808 fits, its opposite not. */
     int64_t v = 0;
     for (; i < s.len; i++) {
@@ -988,9 +961,7 @@ bad:
 #define SCRATCH_BYTES 256
 static __thread _Alignas(16) unsigned char seq_scratch[SCRATCH_BYTES];
 
-void *sr_seq_at(sr_ctx *cx, sr_seq s, int64_t i, size_t elem, int site) {
-    if (SR_LIKELY(i >= 0 && i < s.len))
-        return (char *)s.ptr + (size_t)i * elem;
+void *sr_seq_at_fail(sr_ctx *cx, size_t elem, int site) {
     assert(elem <= SCRATCH_BYTES && "sr_seq_at: element larger than the scratch slot");
     sr_fail(cx, SR_ERR_INDEX, site);
     memset(seq_scratch, 0, elem <= SCRATCH_BYTES ? elem : SCRATCH_BYTES);

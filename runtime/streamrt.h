@@ -190,8 +190,14 @@ static inline int64_t sr_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)
 static inline int64_t sr_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
 static inline int64_t sr_neg(int64_t a) { return (int64_t)(0 - (uint64_t)a); }
 
-/* Bounds-checked element address; on error returns a zeroed scratch slot. */
-void *sr_seq_at(sr_ctx *cx, sr_seq s, int64_t i, size_t elem, int site);
+/* Bounds-checked element address; on error returns a zeroed scratch slot
+ * (sr_seq_at_fail, out of line). */
+void *sr_seq_at_fail(sr_ctx *cx, size_t elem, int site);
+static inline void *sr_seq_at(sr_ctx *cx, sr_seq s, int64_t i, size_t elem, int site) {
+    if (SR_LIKELY((uint64_t)i < (uint64_t)s.len))
+        return (char *)s.ptr + (size_t)i * elem;
+    return sr_seq_at_fail(cx, elem, site);
+}
 #define SR_SEQ_GET(cx, T, s, i, site) (*(T *)sr_seq_at((cx), (s), (i), sizeof(T), (site)))
 
 /* String -> number (Java's Integer.parseInt / Long.parseLong /
@@ -219,12 +225,56 @@ sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str sep, sr_seq *scratch);
  *     sr_split1 it; sr_split1_begin(&it, s, ' ');
  *     for (sr_str w; sr_split1_next(&it, &w);) ...
  * Pieces are views into s, with Java's rules (trailing empties dropped,
- * "" gives [""]). The search reads 8 bytes at a time, never past s. */
+ * "" gives [""]). The search takes 64 bytes at a time: a mask of the
+ * separators in an aligned 64-byte block, then one bit per piece, so the
+ * cost per piece does not depend on its length and hardly ever mispredicts
+ * a branch. An aligned block may start before s and end after it, but never
+ * leaves the page s is in; the bytes outside s are masked off. */
 typedef struct sr_split1 {
     const char *p, *end; /* the rest of s; end excludes trailing separators */
+    const char *block;   /* the aligned 64-byte block being walked */
+    uint64_t seps;       /* its separators not yet handed out, one bit each */
     char sep;
     bool more;           /* is there a piece left? */
 } sr_split1;
+/* A mask with the top bit set in each byte of w equal to byte b. */
+static inline uint64_t sr_bytes_equal(uint64_t w, unsigned char b) {
+    uint64_t x = w ^ (b * 0x0101010101010101ULL);
+    return ~(((x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | x | 0x7f7f7f7f7f7f7f7fULL);
+}
+/* Bit i set where block[i] == b, for the 64-byte aligned block (the
+ * portable version; sr_block_mask uses SSE2 where there is one). The reads
+ * stay in the block's page, outside any object: no sanitizer check. */
+__attribute__((no_sanitize_address)) static inline uint64_t
+sr_block_mask_swar(const char *block, unsigned char b) {
+    uint64_t mask = 0;
+    for (int i = 0; i < 8; i++) {
+        uint64_t w;
+        memcpy(&w, block + 8 * i, 8);
+        /* one bit per equal byte (bit 0 of each byte), gathered by the
+         * multiply into the top byte: byte j of w to bit j */
+        uint64_t hits = sr_bytes_equal(w, b) >> 7;
+        mask |= ((hits * 0x0102040810204080ULL) >> 56) << (8 * i);
+    }
+    return mask;
+}
+#if defined(__SSE2__)
+#include <emmintrin.h>
+__attribute__((no_sanitize_address)) static inline uint64_t
+sr_block_mask(const char *block, unsigned char b) {
+    const __m128i *v = (const __m128i *)(const void *)block;
+    __m128i bb = _mm_set1_epi8((char)b);
+    uint64_t m0 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128(v), bb));
+    uint64_t m1 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128(v + 1), bb));
+    uint64_t m2 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128(v + 2), bb));
+    uint64_t m3 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128(v + 3), bb));
+    return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+}
+#else
+static inline uint64_t sr_block_mask(const char *block, unsigned char b) {
+    return sr_block_mask_swar(block, b);
+}
+#endif
 static inline void sr_split1_begin(sr_split1 *it, sr_str s, char sep) {
     int64_t len = s.len;
     while (len > 0 && s.ptr[len - 1] == sep)
@@ -233,35 +283,50 @@ static inline void sr_split1_begin(sr_split1 *it, sr_str s, char sep) {
     it->end = s.ptr + len;
     it->sep = sep;
     it->more = s.len == 0 || len > 0;
-}
-/* A mask with the top bit set in each byte of w equal to byte b. */
-static inline uint64_t sr_bytes_equal(uint64_t w, unsigned char b) {
-    uint64_t x = w ^ (b * 0x0101010101010101ULL);
-    return ~(((x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | x | 0x7f7f7f7f7f7f7f7fULL);
+    it->block = (const char *)((uintptr_t)s.ptr & ~(uintptr_t)63);
+    it->seps = 0;
+    if (len > 0)
+        it->seps = sr_block_mask(it->block, (unsigned char)sep) & (~0ULL << (s.ptr - it->block));
 }
 static inline bool sr_split1_next(sr_split1 *it, sr_str *piece) {
     if (!it->more)
         return false;
-    const char *p = it->p, *q = p;
-    for (; it->end - q >= 8; q += 8) {
-        uint64_t w, hit;
-        memcpy(&w, q, 8);
-        if ((hit = sr_bytes_equal(w, (unsigned char)it->sep)) != 0) {
-            q += __builtin_ctzll(hit) >> 3;
-            goto found;
+    for (;;) {
+        if (it->seps) {
+            const char *q = it->block + __builtin_ctzll(it->seps);
+            if (q >= it->end)
+                break;
+            it->seps &= it->seps - 1;
+            *piece = (sr_str){ it->p, q - it->p };
+            it->p = q + 1;
+            return true;
         }
+        it->block += 64;
+        if (it->block >= it->end)
+            break;
+        it->seps = sr_block_mask(it->block, (unsigned char)it->sep);
     }
-    while (q < it->end && *q != it->sep)
-        q++;
-    if (q == it->end) { /* the last piece */
-        *piece = (sr_str){ p, q - p };
-        it->more = false;
-        return true;
-    }
-found:
-    *piece = (sr_str){ p, q - p };
-    it->p = q + 1;
+    *piece = (sr_str){ it->p, it->end - it->p }; /* the last piece */
+    it->more = false;
     return true;
+}
+/* sr_str_split_scratch for a separator sr_split1 takes, inline: the fused
+ * loop of `map(_.split(","))` whose array the next steps only read. */
+static inline sr_seq sr_split1_scratch(sr_ctx *cx, sr_str s, char sep, sr_seq *scratch) {
+    sr_split1 it;
+    sr_split1_begin(&it, s, sep);
+    int64_t k = 0;
+    sr_str *out = (sr_str *)scratch->ptr;
+    for (sr_str piece; sr_split1_next(&it, &piece);) {
+        if (SR_UNLIKELY(k == scratch->cap)) {
+            scratch->len = k;
+            sr_seq_reserve(cx->arena, scratch, k < 32 ? 64 : k * 2, sizeof(sr_str));
+            out = (sr_str *)scratch->ptr;
+        }
+        out[k++] = piece;
+    }
+    scratch->len = k;
+    return (sr_seq){ out, k, scratch->cap };
 }
 sr_str sr_str_trim(sr_str s);                       /* view */
 sr_str sr_str_lower(sr_ctx *cx, sr_str s);          /* ASCII case mapping */

@@ -156,6 +156,39 @@ static void test_bad_specs(void) {
     sr_source_free(NULL);
 }
 
+/* Random bytes of a, '\r' and '\n' at random offsets and lengths (the
+ * search goes 64 aligned bytes at a time): the lines a byte-by-byte cut
+ * gives. */
+static void test_random_against_bytes(void) {
+    srand(11);
+    char *buf = malloc(400);
+    for (int round = 0; round < 3000; round++) {
+        size_t off = (size_t)(rand() % 64), n = (size_t)(rand() % 300);
+        char *p = buf + off;
+        for (size_t i = 0; i < n; i++)
+            p[i] = round % 2 ? "aaa\r\n"[rand() % 5] : rand() % 80 ? 'a' : '\n'; /* short, long lines */
+        sr_str want[301];
+        int64_t nwant = 0;
+        for (size_t i = 0, start = 0; i <= n; i++) {
+            if (i < n && p[i] != '\n')
+                continue;
+            if (i == n && start == n)
+                break;
+            int64_t len = (int64_t)(i - start);
+            if (len > 0 && p[start + (size_t)len - 1] == '\r')
+                len--;
+            want[nwant++] = (sr_str){ p + start, len };
+            start = i + 1;
+        }
+        CU_ASSERT_EQUAL_FATAL(sr_lines_count(p, n), nwant);
+        sr_str got[301];
+        CU_ASSERT_EQUAL_FATAL(sr_lines_split(p, n, got), nwant);
+        for (int64_t i = 0; i < nwant; i++)
+            CU_ASSERT(got[i].ptr == want[i].ptr && got[i].len == want[i].len);
+    }
+    free(buf);
+}
+
 UNIT_SUITE(source_lines,
            { "plain lines", test_plain },
            { "last line without newline", test_no_final_newline },
@@ -164,4 +197,5 @@ UNIT_SUITE(source_lines,
            { "empty input", test_empty_input },
            { "NUL bytes inside lines", test_nul_bytes },
            { "a megabyte of lines", test_big },
+           { "random bytes: as a byte-by-byte cut", test_random_against_bytes },
            { "bad specs and an unstarted source", test_bad_specs })

@@ -2,6 +2,7 @@
  * substring, replace, searching, number parsing, checked indexing, the byte
  * hash, Java's hashCode and the smaller Scala/Java methods. */
 #include <CUnit/CUnit.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -294,6 +295,19 @@ static void test_to_long(void) {
     CU_ASSERT(!ok);
     L("99999999999999999999999", &ok);
     CU_ASSERT(!ok);
+    /* up to 18 digits take a path without overflow checks: its edges */
+    CU_ASSERT(L("999999999999999999", &ok) == 999999999999999999 && ok);
+    CU_ASSERT(L("-999999999999999999", &ok) == -999999999999999999 && ok);
+    CU_ASSERT(L("1000000000000000000", &ok) == 1000000000000000000 && ok);
+    CU_ASSERT(L("0000000000000000001", &ok) == 1 && ok);
+    CU_ASSERT(L("-00000000000000000000009", &ok) == -9 && ok);
+    srand(5);
+    for (int i = 0; i < 10000; i++) { /* any long round-trips */
+        int64_t want = (int64_t)(((uint64_t)rand() << 42) ^ ((uint64_t)rand() << 21) ^ (uint64_t)rand()) >> (rand() % 64);
+        char text[32];
+        snprintf(text, sizeof text, "%" PRId64, want);
+        CU_ASSERT(L(text, &ok) == want && ok);
+    }
     const char *bad[] = { "", "-", "+", " 5", "5 ", "1.0", "1e3", "abc", "0x10", "--1", "+-1", "1_000", "½" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         L(bad[i], &ok);
