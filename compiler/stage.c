@@ -45,11 +45,63 @@ static int split1_char(const ast *sep) {
     return (unsigned char)sep->str[0];
 }
 
+/* Does `e` use binding `b` (an array) only to read its size or an element
+ * (a(i), a.length, a.size, a.isEmpty, a.nonEmpty, a.head, a.last)? Then
+ * nothing that `e` computes holds on to the array itself. */
+static bool reads_array_only(const ast *e, const ast *parent, const binding *b) {
+    if (!e)
+        return true;
+    if (e->kind == AST_IDENT && sem_binding(e) == b) {
+        if (parent && parent->kind == AST_CALL && parent->a == e)
+            return sem_method(parent) == M_SEQ_APPLY;
+        static const char *const reads[] = { "length", "size", "isEmpty", "nonEmpty", "head", "last", NULL };
+        if (parent && parent->kind == AST_SELECT && parent->a == e)
+            for (int i = 0; reads[i]; i++)
+                if (!strcmp(parent->name, reads[i]))
+                    return true;
+        return false;
+    }
+    if (!reads_array_only(e->a, e, b) || !reads_array_only(e->b, e, b) || !reads_array_only(e->c, e, b))
+        return false;
+    for (int i = 0; i < e->list.len; i++)
+        if (!reads_array_only(e->list.items[i], e, b))
+            return false;
+    return true;
+}
+
+/* steps[0] maps each record to x.split(literal): can the array go into a
+ * buffer that the next record reuses? Yes when the steps after it only
+ * read its size and elements (views into x) in filters, then a map or a
+ * flatMap: the array is gone before the next record. */
+static bool split_map_consumed(const step *steps, int n) {
+    if (steps[0].op != OP_MAP || !split_of_param(steps[0].fn))
+        return false;
+    for (int i = 1; i < n; i++) {
+        const step *s = &steps[i];
+        lambda_info *li = sem_lambda(s->fn);
+        if ((s->op != OP_FILTER && s->op != OP_MAP && s->op != OP_FLATMAP) || !li || li->nparams != 1 ||
+            s->fn->list.items[0]->list.len || !reads_array_only(s->fn->a, NULL, li->params[0]))
+            return false;
+        if (s->op != OP_FILTER)
+            return true;
+    }
+    return false; /* the array reaches the sink */
+}
+
+/* Byte c as a C char expression: ' ' or (char)9. */
+static char *char_lit(int c) {
+    if (c >= ' ' && c <= '~' && c != '\'' && c != '\\')
+        return xasprintf("'%c'", c);
+    return xasprintf("(char)%d", c);
+}
+
 void emit_step_locals(emitter *E, const step *steps, int n) {
-    for (int i = 0; i < n; i++)
-        if (steps[i].op == OP_FLATMAP && split_of_param(steps[i].fn) && split1_char(split_of_param(steps[i].fn)) < 0)
+    for (int i = 0; i < n; i++) {
+        ast *sep = split_of_param(steps[i].fn);
+        if ((steps[i].op == OP_FLATMAP && sep && split1_char(sep) < 0) || split_map_consumed(steps + i, n - i))
             emitln(E, "sr_seq _split%d = {0}; /* reused by every record of the loop */",
                    sem_lambda(steps[i].fn)->id);
+    }
 }
 
 step step_of(const dag_node *n) {
@@ -98,8 +150,18 @@ void emit_steps(emitter *E, const step *steps, int n, const char *var, const typ
     char *y = fresh(E, "e");
     switch (s->op) {
     case OP_MAP:
-        emitln(E, "%s %s = L%d(cx, %s);", ty_c(s->out), y, id, var);
-        drop_if_failed(E, s->fn);
+        if (split_map_consumed(steps, n)) {
+            /* x.split(lit) read by the next steps only: a reused buffer */
+            ast *sep = split_of_param(s->fn);
+            int c = split1_char(sep);
+            char *lit = c >= 0 ? char_lit(c) : lower_expr(E, sep);
+            emitln(E, "sr_seq %s = %s(cx, %s, %s, &_split%d);", y, c >= 0 ? "sr_split1_scratch" : "sr_str_split_scratch",
+                   var, lit, id);
+            free(lit);
+        } else {
+            emitln(E, "%s %s = L%d(cx, %s);", ty_c(s->out), y, id, var);
+            drop_if_failed(E, s->fn);
+        }
         emit_steps(E, steps + 1, n - 1, y, s->out, sink, arg);
         break;
     case OP_FILTER:
@@ -113,12 +175,10 @@ void emit_steps(emitter *E, const step *steps, int n, const char *var, const typ
         int c = split1_char(sep);
         if (c >= 0) {
             /* x.split(one char) walked piece by piece: no buffer at all */
-            char *it = fresh(E, "it");
+            char *it = fresh(E, "it"), *lit = char_lit(c);
             emitln(E, "sr_split1 %s;", it);
-            if (c >= ' ' && c <= '~' && c != '\'' && c != '\\')
-                emitln(E, "sr_split1_begin(&%s, %s, '%c');", it, var, c);
-            else
-                emitln(E, "sr_split1_begin(&%s, %s, (char)%d);", it, var, c);
+            emitln(E, "sr_split1_begin(&%s, %s, %s);", it, var, lit);
+            free(lit);
             emitln(E, "for (sr_str %s; sr_split1_next(&%s, &%s);) {", y, it, y);
             E->indent++;
             emit_steps(E, steps + 1, n - 1, y, s->out, sink, arg);
@@ -265,6 +325,26 @@ static void rdd_loop_end(emitter *E) {
     emitln(E, "}");
 }
 
+/* Open H<h>, an RDD -> RDD helper, and its loop over each element x of
+ * rdd `in` (element type t) with `dst` its output partition; the locals of
+ * step s (if any) come before the loop. rdd_map_helper_end closes it. */
+static void rdd_map_helper_begin(emitter *E, int h, const type *t, const step *s) {
+    emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
+    emitln(E, "    sr_rdd out = sr_rdd_new(cx->batch, in.nparts);");
+    E->indent++;
+    if (s)
+        emit_step_locals(E, s, 1);
+    rdd_loop_begin(E, t, "x");
+    emitln(E, "sr_seq *dst = &out.parts[_p];");
+}
+
+static void rdd_map_helper_end(emitter *E) {
+    rdd_loop_end(E);
+    E->indent--;
+    emitln(E, "    return out;");
+    emitln(E, "}\n");
+}
+
 char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
     const type *T = recv->ty->elems[0];
     ast *a0 = e->kind == AST_CALL && e->list.len ? e->list.items[0] : NULL;
@@ -284,17 +364,9 @@ char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
         step s = { ops[m], a0, T, e->ty->elems[0] };
         saved = helper_begin(E, &buf, &si);
         emitln(E, "/* rdd.%s (line %d) */", e->a->name, 0);
-        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
-        emitln(E, "    sr_rdd out = sr_rdd_new(cx->batch, in.nparts);");
-        E->indent++;
-        emit_step_locals(E, &s, 1);
-        rdd_loop_begin(E, T, "x");
-        emitln(E, "sr_seq *dst = &out.parts[_p];");
+        rdd_map_helper_begin(E, h, T, &s);
         emit_steps(E, &s, 1, "x", T, sink_push, "dst");
-        rdd_loop_end(E);
-        E->indent--;
-        emitln(E, "    return out;");
-        emitln(E, "}\n");
+        rdd_map_helper_end(E);
         helper_end(E, &buf, saved, si);
         r = xasprintf("H%d(cx, %s)", h, R);
         break;
@@ -551,16 +623,9 @@ char *lower_rdd_method(emitter *E, ast *e, method m, ast *recv) {
     case R_VALUES: {
         const type *U = e->ty->elems[0];
         saved = helper_begin(E, &buf, &si);
-        emitln(E, "static sr_rdd H%d(sr_ctx *cx, sr_rdd in) {", h);
-        emitln(E, "    sr_rdd out = sr_rdd_new(cx->batch, in.nparts);");
-        E->indent++;
-        rdd_loop_begin(E, T, "x");
-        emitln(E, "*(%s *)sr_seq_push(cx->arena, &out.parts[_p], sizeof(%s)) = x._%d;", ty_c(U), ty_c(U),
-               m == R_KEYS ? 1 : 2);
-        rdd_loop_end(E);
-        E->indent--;
-        emitln(E, "    return out;");
-        emitln(E, "}\n");
+        rdd_map_helper_begin(E, h, T, NULL);
+        emitln(E, "*(%s *)sr_seq_push(cx->arena, dst, sizeof(%s)) = x._%d;", ty_c(U), ty_c(U), m == R_KEYS ? 1 : 2);
+        rdd_map_helper_end(E);
         helper_end(E, &buf, saved, si);
         r = xasprintf("H%d(cx, %s)", h, R);
         break;
