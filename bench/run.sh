@@ -25,6 +25,7 @@ section() {
 }
 
 section "Word count" wordcount.sh "$mb" "$rounds"
+section "CSV fields" csv.sh 5 400000 "$rounds"
 section "Compile time" compile.sh "$rounds"
 section "Windows: 10 vs 100 batches" window.sh
 section "updateStateByKey over 1 M keys" state.sh

@@ -4,6 +4,8 @@
 #   wordcount  bench/wordcount.sh on a 4 MB corpus: the compiled word count
 #              writes exactly the counts the hand-written C writes (each
 #              batch sorted), and every ratio line is there
+#   csv        bench/csv.sh on 2 x 5000 lines: the compiled sums per key equal
+#              mawk's, and the ratio line is there
 #   compile    bench/compile.sh compiles the word-count sample
 #   state      bench/state.sh runs updateStateByKey over 20 000 keys
 #   corpus     gen_corpus is deterministic: the same arguments, the same bytes
@@ -24,6 +26,13 @@ if grep -q "outputs agree with the hand-written C: yes" <<<"$out" &&
     ok "wordcount: the counts equal the hand-written C's; ratios and memory printed"
 else
     bad "wordcount: output not as expected" "$out"
+fi
+
+out=$(bash "$root/bench/csv.sh" 2 5000 1 2>&1)
+if grep -q "sums agree with mawk's: yes" <<<"$out" && grep -qE '^  streamc vs mawk: +[0-9.]+x' <<<"$out"; then
+    ok "csv: the sums per key equal mawk's; the ratio printed"
+else
+    bad "csv: output not as expected" "$out"
 fi
 
 out=$(bash "$root/bench/compile.sh" 1 2>&1)
