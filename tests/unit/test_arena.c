@@ -172,14 +172,22 @@ static void test_xalloc(void) {
     free(sr_xmalloc(0));
 }
 
-/* Big blocks come whole huge pages, aligned; small ones as asked; both
- * usable to the last byte and freed with free(). */
+/* Big blocks (256 KB up) come whole huge pages, aligned; small ones as
+ * asked; both usable to the last byte and freed with free(). */
 static void test_xmalloc_big(void) {
     size_t got = 0;
     char *small = sr_xmalloc_big(1000, &got);
     CU_ASSERT_EQUAL(got, 1000);
     memset(small, 7, got);
     free(small);
+    small = sr_xmalloc_big((256 << 10) - 1, &got);
+    CU_ASSERT_EQUAL(got, (256 << 10) - 1);
+    free(small);
+    char *mid = sr_xmalloc_big(256 << 10, &got);
+    CU_ASSERT_EQUAL((uintptr_t)mid % ((size_t)2 << 20), 0);
+    CU_ASSERT_EQUAL(got, (size_t)2 << 20);
+    memset(mid, 7, got);
+    free(mid);
     size_t n = ((size_t)2 << 20) + 1;
     char *big = sr_xmalloc_big(n, &got);
     CU_ASSERT_EQUAL((uintptr_t)big % ((size_t)2 << 20), 0);
