@@ -11,6 +11,10 @@
  * lock on the common path); a short bounded spin comes first because jobs
  * of one batch follow each other within microseconds (a futex wake-up costs
  * tens of microseconds on a virtual machine). Idle workers sleep.
+ *
+ * A pool of one worker (local[1]) starts no thread: the driver runs the
+ * tasks itself, in the worker's context, one after the other, as the
+ * thread would, without the hand-over and the wake-ups.
  */
 #include <errno.h>
 #include <sched.h>
@@ -40,6 +44,7 @@ typedef struct worker {
 
 struct sr_pool {
     int n;
+    int nthreads;             /* worker threads started: n, or 0 when n is 1 */
     worker *w;
     /* The job (written by the driver before `gen` is bumped). */
     sr_task_fn fn;
@@ -133,13 +138,15 @@ sr_pool *sr_pool_new(int n, char *errstr, size_t errlen) {
         sr_arena_init(&w->arena);
         w->cx.arena = &w->arena;
         w->cx.worker = i;
-        int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    }
+    for (int i = 0; i < n && n > 1; i++) { /* one worker: the driver runs its tasks */
+        int rc = pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]);
         if (rc != 0) {
             snprintf(errstr, errlen, "cannot start worker thread %d: %s", i, strerror(rc));
-            p->n = i; /* stop the ones already running */
-            sr_pool_free(p);
+            sr_pool_free(p); /* stops the ones already running */
             return NULL;
         }
+        p->nthreads++;
     }
     return p;
 }
@@ -150,10 +157,10 @@ void sr_pool_free(sr_pool *p) {
     p->stop = true;
     atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
     futex(&p->gen, FUTEX_WAKE, INT_MAX);
-    for (int i = 0; i < p->n; i++) {
+    for (int i = 0; i < p->nthreads; i++)
         pthread_join(p->w[i].thread, NULL);
+    for (int i = 0; i < p->n; i++)
         sr_arena_free(&p->w[i].arena);
-    }
     free(p->w);
     free(p);
 }
@@ -166,18 +173,31 @@ sr_ctx *sr_pool_ctx(sr_pool *p, int i) {
     return &p->w[i].cx;
 }
 
+/* Tasks 0 .. ntasks-1 one after the other on this thread, in w's context. */
+static void run_here(worker *w, int ntasks, sr_task_fn fn, void *arg) {
+    for (int t = 0; t < ntasks; t++) {
+        w->cx.err = SR_ERR_NONE;
+        w->cx.partition = t;
+        fn(&w->cx, t, arg);
+    }
+}
+
 void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg) {
     if (ntasks <= 0)
         return;
     if (SR_UNLIKELY(self != NULL)) {
         /* Called from inside a task: waiting for the pool would deadlock,
-         * so the tasks run here, one after the other, in this worker's
-         * context. */
-        for (int t = 0; t < ntasks; t++) {
-            self->cx.err = SR_ERR_NONE;
-            self->cx.partition = t;
-            fn(&self->cx, t, arg);
-        }
+         * so the tasks run here, in this worker's context. */
+        run_here(self, ntasks, fn, arg);
+        return;
+    }
+    if (p->n == 1) { /* no thread: the driver is the worker */
+        worker *w = &p->w[0];
+        w->cx.batch = b;
+        w->cx.time_ms = b ? b->time_ms : 0;
+        self = w;
+        run_here(w, ntasks, fn, arg);
+        self = NULL;
         return;
     }
     p->fn = fn;
