@@ -1,10 +1,10 @@
 /* pool.c - the worker threads that run a batch's tasks.
  *
- * N threads, each with its own sr_ctx and sr_arena, wait for a job: a task
+ * N workers, each with its own sr_ctx and sr_arena, run a job: a task
  * function and a task count. The driver publishes a job by bumping a
- * generation counter and waking the workers; they take task indices from
- * an atomic counter until none are left, and the last worker to check out
- * wakes the driver. Every worker checks out of every job, so a worker can
+ * generation counter and waking the worker threads; they take task indices
+ * from an atomic counter until none are left, and the last worker to check
+ * out wakes the driver. Every worker checks out of every job, so a worker can
  * never mistake a new job's tasks for an old one's.
  *
  * Waiting uses Linux futexes on the generation and completion words (no
@@ -12,9 +12,9 @@
  * of one batch follow each other within microseconds (a futex wake-up costs
  * tens of microseconds on a virtual machine). Idle workers sleep.
  *
- * A pool of one worker (local[1]) starts no thread: the driver runs the
- * tasks itself, in the worker's context, one after the other, as the
- * thread would, without the hand-over and the wake-ups.
+ * The driver is worker 0: it takes tasks from the counter like the others
+ * (in worker 0's context) and then waits for the rest, so a pool of N
+ * workers has N-1 threads, and local[1] none: no hand-over, no wake-up.
  */
 #include <errno.h>
 #include <sched.h>
@@ -44,7 +44,7 @@ typedef struct worker {
 
 struct sr_pool {
     int n;
-    int nthreads;             /* worker threads started: n, or 0 when n is 1 */
+    int nthreads;             /* threads started, for workers 1 .. n-1 */
     worker *w;
     /* The job (written by the driver before `gen` is bumped). */
     sr_task_fn fn;
@@ -95,6 +95,28 @@ static uint32_t wait_job(sr_pool *p, uint32_t seen) {
     return v;
 }
 
+/* w's share of the current job: tasks from the shared counter until none
+ * are left, then check out; the last one out marks the job done. */
+static void work_job(sr_pool *p, worker *w) {
+    sr_task_fn fn = p->fn;
+    void *fa = p->arg;
+    int ntasks = p->ntasks;
+    sr_batch *b = p->batch;
+    w->cx.batch = b;
+    w->cx.time_ms = b ? b->time_ms : 0;
+    int t;
+    while ((t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed)) < ntasks) {
+        w->cx.err = SR_ERR_NONE;
+        w->cx.partition = t;
+        fn(&w->cx, t, fa);
+    }
+    if (atomic_fetch_sub_explicit(&p->busy, 1, memory_order_acq_rel) == 1) {
+        atomic_store_explicit(&p->done, 1, memory_order_seq_cst);
+        if (w != &p->w[0] && atomic_load_explicit(&p->driver_sleeping, memory_order_seq_cst))
+            futex(&p->done, FUTEX_WAKE, 1);
+    }
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     sr_pool *p = w->pool;
@@ -104,23 +126,7 @@ static void *worker_main(void *arg) {
         seen = wait_job(p, seen);
         if (p->stop)
             break;
-        sr_task_fn fn = p->fn;
-        void *fa = p->arg;
-        int ntasks = p->ntasks;
-        sr_batch *b = p->batch;
-        w->cx.batch = b;
-        w->cx.time_ms = b ? b->time_ms : 0;
-        int t;
-        while ((t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed)) < ntasks) {
-            w->cx.err = SR_ERR_NONE;
-            w->cx.partition = t;
-            fn(&w->cx, t, fa);
-        }
-        if (atomic_fetch_sub_explicit(&p->busy, 1, memory_order_acq_rel) == 1) {
-            atomic_store_explicit(&p->done, 1, memory_order_seq_cst);
-            if (atomic_load_explicit(&p->driver_sleeping, memory_order_seq_cst))
-                futex(&p->done, FUTEX_WAKE, 1);
-        }
+        work_job(p, w);
     }
     return NULL;
 }
@@ -139,7 +145,7 @@ sr_pool *sr_pool_new(int n, char *errstr, size_t errlen) {
         w->cx.arena = &w->arena;
         w->cx.worker = i;
     }
-    for (int i = 0; i < n && n > 1; i++) { /* one worker: the driver runs its tasks */
+    for (int i = 1; i < n; i++) { /* worker 0 is the driver itself */
         int rc = pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]);
         if (rc != 0) {
             snprintf(errstr, errlen, "cannot start worker thread %d: %s", i, strerror(rc));
@@ -157,7 +163,7 @@ void sr_pool_free(sr_pool *p) {
     p->stop = true;
     atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
     futex(&p->gen, FUTEX_WAKE, INT_MAX);
-    for (int i = 0; i < p->nthreads; i++)
+    for (int i = 1; i <= p->nthreads; i++)
         pthread_join(p->w[i].thread, NULL);
     for (int i = 0; i < p->n; i++)
         sr_arena_free(&p->w[i].arena);
@@ -173,31 +179,18 @@ sr_ctx *sr_pool_ctx(sr_pool *p, int i) {
     return &p->w[i].cx;
 }
 
-/* Tasks 0 .. ntasks-1 one after the other on this thread, in w's context. */
-static void run_here(worker *w, int ntasks, sr_task_fn fn, void *arg) {
-    for (int t = 0; t < ntasks; t++) {
-        w->cx.err = SR_ERR_NONE;
-        w->cx.partition = t;
-        fn(&w->cx, t, arg);
-    }
-}
-
 void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg) {
     if (ntasks <= 0)
         return;
     if (SR_UNLIKELY(self != NULL)) {
         /* Called from inside a task: waiting for the pool would deadlock,
-         * so the tasks run here, in this worker's context. */
-        run_here(self, ntasks, fn, arg);
-        return;
-    }
-    if (p->n == 1) { /* no thread: the driver is the worker */
-        worker *w = &p->w[0];
-        w->cx.batch = b;
-        w->cx.time_ms = b ? b->time_ms : 0;
-        self = w;
-        run_here(w, ntasks, fn, arg);
-        self = NULL;
+         * so the tasks run here, one after the other, in this worker's
+         * context. */
+        for (int t = 0; t < ntasks; t++) {
+            self->cx.err = SR_ERR_NONE;
+            self->cx.partition = t;
+            fn(&self->cx, t, arg);
+        }
         return;
     }
     p->fn = fn;
@@ -207,9 +200,14 @@ void sr_pool_run(sr_pool *p, sr_batch *b, int ntasks, sr_task_fn fn, void *arg) 
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
     atomic_store_explicit(&p->busy, p->n, memory_order_relaxed);
     atomic_store_explicit(&p->done, 0, memory_order_relaxed);
-    atomic_fetch_add_explicit(&p->gen, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&p->sleepers, memory_order_seq_cst))
-        futex(&p->gen, FUTEX_WAKE, INT_MAX);
+    if (p->n > 1) {
+        atomic_fetch_add_explicit(&p->gen, 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&p->sleepers, memory_order_seq_cst))
+            futex(&p->gen, FUTEX_WAKE, INT_MAX);
+    }
+    self = &p->w[0]; /* the driver takes its share as worker 0 */
+    work_job(p, &p->w[0]);
+    self = NULL;
 
     for (int i = 0; i < SPIN_PAUSE + SPIN_YIELD; i++) {
         if (atomic_load_explicit(&p->done, memory_order_acquire))

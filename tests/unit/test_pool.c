@@ -1,6 +1,6 @@
-/* test_pool.c - the worker pool: every task runs exactly once, on a worker
- * thread with its own context (with one worker: on the calling thread, in
- * the worker's context), call after call. */
+/* test_pool.c - the worker pool: every task runs exactly once, in a
+ * worker's context, call after call: worker 0's on the calling thread (the
+ * driver), the others' on their own threads. */
 #include <CUnit/CUnit.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,7 +21,7 @@ static void count_task(sr_ctx *cx, int task, void *arg) {
     job *j = arg;
     atomic_fetch_add(&j->runs[task], 1);
     bool on_driver = pthread_equal(pthread_self(), j->driver);
-    if (cx->worker < 0 || cx->worker >= j->nworkers || on_driver != (j->nworkers == 1) || !cx->arena ||
+    if (cx->worker < 0 || cx->worker >= j->nworkers || on_driver != (cx->worker == 0) || !cx->arena ||
         cx->err != SR_ERR_NONE || cx->partition != task)
         atomic_fetch_add(&j->bad_ctx, 1);
     /* use the worker's arena */
@@ -162,7 +162,7 @@ static void test_overhead(void) {
 }
 
 UNIT_SUITE(pool,
-           { "one worker: tasks run once each, on the caller in the worker's context", test_one_worker },
+           { "one worker: tasks run once each, on the caller", test_one_worker },
            { "four workers: tasks run once each", test_four_workers },
            { "end of batch: dropped counts, contexts", test_end_batch },
            { "tasks run in parallel", test_parallel },
