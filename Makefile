@@ -16,7 +16,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS_ALL := -Igrammar -Icompiler -Iruntime -Ibuild -D_GNU_SOURCE
-LDLIBS  := -lrdkafka -lhiredis -lmicrohttpd -lpthread -lm
+LDLIBS  := -lrdkafka -lhiredis -lpthread -lm
 B       := build
 
 # SANITIZE=address,undefined instruments everything, and the streamc built

@@ -247,7 +247,6 @@ static int run_cc(const options *o, const char *c_file, const char *output) {
         push_arg(&argv, &argc, xstrdup("-lm"));
         push_arg(&argv, &argc, xstrdup("-lrdkafka"));
         push_arg(&argv, &argc, xstrdup("-lhiredis"));
-        push_arg(&argv, &argc, xstrdup("-lmicrohttpd"));
     }
     int status = 1;
     pid_t pid = fork();

@@ -64,7 +64,7 @@ if(NOT TARGET Streamc::runtime)
     IMPORTED_LOCATION "${Streamc_LIBRARY}"
     IMPORTED_LINK_INTERFACE_LANGUAGES "C"
     INTERFACE_INCLUDE_DIRECTORIES "${Streamc_INCLUDE_DIR}"
-    INTERFACE_LINK_LIBRARIES "rdkafka;hiredis;microhttpd;pthread;m")
+    INTERFACE_LINK_LIBRARIES "rdkafka;hiredis;pthread;m")
   # a runtime built with sanitizers (make SANITIZE=...) needs their flags
   set(_Streamc_runtime_flags "@RUNTIME_FLAGS@")
   if(_Streamc_runtime_flags MATCHES "^-")

@@ -7,12 +7,20 @@
  * of idleness. A request takes a snapshot only on the routes that show
  * data, and renders it without any lock held.
  *
+ * libmicrohttpd is loaded (dlopen) when the first server starts, not with
+ * the program: its start-up (gnutls and the libraries under it) costs about
+ * 4 ms and 160 page faults that a program without the UI (--clock manual,
+ * port 0) would pay for nothing. The header gives the types and constants;
+ * the six functions used are called through `mhd`.
+ *
  * ui_impl.h lists the UI's other files (rendering, JSON, Prometheus, text).
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,6 +32,49 @@
 #define CONN_LIMIT 64u
 #define CONN_MEMORY ((size_t)32 * 1024)
 #define CONN_TIMEOUT 10u /* seconds */
+
+/* ===================================================================== */
+/* libmicrohttpd, loaded on first use                                     */
+/* ===================================================================== */
+
+/* The library's run-time name (its soname: 12 since 2014), then the
+ * development link. */
+#ifndef SR_MHD_LIBRARY
+#define SR_MHD_LIBRARY "libmicrohttpd.so.12"
+#endif
+
+static struct {
+    __typeof__(MHD_start_daemon) *start_daemon;
+    __typeof__(MHD_stop_daemon) *stop_daemon;
+    __typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+    __typeof__(MHD_add_response_header) *add_response_header;
+    __typeof__(MHD_queue_response) *queue_response;
+    __typeof__(MHD_destroy_response) *destroy_response;
+} mhd;
+static char mhd_error[256]; /* why loading failed; "" if it did not */
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+
+static void mhd_load(void) {
+    void *h = dlopen(SR_MHD_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        h = dlopen("libmicrohttpd.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(mhd_error, sizeof mhd_error, "libmicrohttpd cannot be loaded: %s", dlerror());
+        return;
+    }
+#define MHD_SYMBOL(name)                                                                      \
+    if (!(*(void **)&mhd.name = dlsym(h, "MHD_" #name))) {                                    \
+        snprintf(mhd_error, sizeof mhd_error, "libmicrohttpd has no MHD_%s", #name);          \
+        return;                                                                               \
+    }
+    MHD_SYMBOL(start_daemon)
+    MHD_SYMBOL(stop_daemon)
+    MHD_SYMBOL(create_response_from_buffer)
+    MHD_SYMBOL(add_response_header)
+    MHD_SYMBOL(queue_response)
+    MHD_SYMBOL(destroy_response)
+#undef MHD_SYMBOL
+}
 
 /* ===================================================================== */
 /* The server                                                             */
@@ -90,28 +141,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         sr_metrics_snapshot_free(s);
     struct MHD_Response *r;
     if (out.len)
-        r = MHD_create_response_from_buffer(out.len, out.ptr, MHD_RESPMEM_MUST_FREE);
+        r = mhd.create_response_from_buffer(out.len, out.ptr, MHD_RESPMEM_MUST_FREE);
     else
-        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        r = mhd.create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!r) {
         sr_buf_free(&out);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (status == 405)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     if (rq.rt == RT_PAGE && status == 200) {
         /* Self-contained: nothing may be loaded from elsewhere. */
-        MHD_add_response_header(r, "Content-Security-Policy",
+        mhd.add_response_header(r, "Content-Security-Policy",
                                 "default-src 'none'; script-src 'unsafe-inline'; "
                                 "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
                                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+        mhd.add_response_header(r, "Referrer-Policy", "no-referrer");
     }
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
-    MHD_destroy_response(r);
+    enum MHD_Result ret = mhd.queue_response(c, (unsigned)status, r);
+    mhd.destroy_response(r);
     return ret;
 }
 
@@ -187,6 +238,11 @@ sr_ui *sr_ui_start(const sr_ui_opts *o, sr_metrics *m, char *err, size_t errlen)
         snprintf(err, errlen, "bad UI address '%s' (an IPv4 or IPv6 address, or localhost)", addr);
         return NULL;
     }
+    pthread_once(&mhd_once, mhd_load);
+    if (mhd_error[0]) {
+        snprintf(err, errlen, "%s", mhd_error);
+        return NULL;
+    }
     int first = o->port == SR_UI_ANY_PORT ? 0 : o->port;
     int last = first;
     if (first && o->retries > 0)
@@ -211,7 +267,7 @@ sr_ui *sr_ui_start(const sr_ui_opts *o, sr_metrics *m, char *err, size_t errlen)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    u->daemon = MHD_start_daemon(
+    u->daemon = mhd.start_daemon(
         flags, 0, NULL, NULL, on_request, u, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -239,6 +295,6 @@ int sr_ui_port(const sr_ui *u) {
 void sr_ui_stop(sr_ui *u) {
     if (!u)
         return;
-    MHD_stop_daemon(u->daemon);
+    mhd.stop_daemon(u->daemon);
     free(u);
 }

@@ -35,9 +35,13 @@ check "-S writes C with the banner" bash -c "'$streamc' -S wc.stream && head -1 
 check "-S has #line directives" grep -q '^#line [0-9]* "wc.stream"' wc.c
 check "--no-line has none" bash -c "'$streamc' -S --no-line wc.stream -o nl.c && ! grep -q '^#line' nl.c"
 check "-c writes an object that links with the runtime" bash -c \
-    "'$streamc' -c wc.stream -o wc.o && cc ${RUNTIME_FLAGS:-} wc.o '$root/build/libstreamrt.a' -lrdkafka -lhiredis -lmicrohttpd -lpthread -lm -o linked && ./linked --clock manual --batches 1 | grep -q '(hello,2)'"
+    "'$streamc' -c wc.stream -o wc.o && cc ${RUNTIME_FLAGS:-} wc.o '$root/build/libstreamrt.a' -lrdkafka -lhiredis -lpthread -lm -o linked && ./linked --clock manual --batches 1 | grep -q '(hello,2)'"
 check "a program without Kafka or Redis does not load librdkafka or hiredis" \
     bash -c "'$streamc' wc.stream -o plain && ! readelf -d plain | grep -qE 'NEEDED.*(librdkafka|libhiredis)'"
+check "a program without a monitoring UI never loads libmicrohttpd" \
+    bash -c "! readelf -d plain | grep -q 'NEEDED.*libmicrohttpd' && LD_DEBUG=files ./plain --clock manual --batches 1 2> ld.log >/dev/null && grep -q 'file=libc.so' ld.log && ! grep -q microhttpd ld.log"
+check "a program with the UI loads libmicrohttpd when the UI starts" \
+    bash -c "LD_DEBUG=files ./plain --batches 1 2>&1 >/dev/null | grep -q 'file=libmicrohttpd.* dynamically loaded by'"
 check "a Kafka program loads librdkafka" bash -c "'$streamc' '$root/samples/kafka_wordcount.stream' -o kwc && readelf -d kwc | grep -q 'NEEDED.*librdkafka'"
 check "a Redis program loads hiredis" bash -c "'$streamc' '$root/samples/redis_blacklist.stream' -o rbl && readelf -d rbl | grep -q 'NEEDED.*libhiredis'"
 check "-MD writes a depfile naming the source" bash -c "'$streamc' -MD wc.stream -o dep-wc && grep -q '^dep-wc: wc.stream' dep-wc.d"

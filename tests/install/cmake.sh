@@ -85,7 +85,7 @@ EOF
 if cmake -S . -B build -DCMAKE_PREFIX_PATH="$sp" > configure.log 2>&1; then
     want=("Streamc_FOUND=1" "Streamc_VERSION=0.1.0" "Streamc_EXECUTABLE=$sp/bin/streamc"
           "Streamc_INCLUDE_DIR=$sp/include/streamc" "Streamc_LIBRARY=$sp/lib/libstreamrt.a"
-          "runtime=STATIC_LIBRARY rdkafka;hiredis;microhttpd;pthread;m")
+          "runtime=STATIC_LIBRARY rdkafka;hiredis;pthread;m")
     wrong=
     for w in "${want[@]}"; do grep -qxF -- "-- probe $w" configure.log || wrong="$wrong $w"; done
     if [ -z "$wrong" ]; then
