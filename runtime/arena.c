@@ -23,10 +23,8 @@
 #define MIN_CHUNK ((size_t)64 * 1024)
 /* Beyond this, chunks stop doubling (a huge batch still gets what it asks). */
 #define MAX_GROWTH ((size_t)64 * 1024 * 1024)
-/* A transparent huge page. */
+/* A transparent huge page: blocks of SR_BIG_BLOCK and more are made of them. */
 #define HUGE_PAGE ((size_t)2 * 1024 * 1024)
-/* Blocks of at least this size are rounded up to whole huge pages. */
-#define BIG_BLOCK ((size_t)256 * 1024)
 
 struct sr_arena_chunk {
     sr_arena_chunk *next;
@@ -65,7 +63,7 @@ void *sr_xrealloc(void *p, size_t n) {
 }
 
 void *sr_xmalloc_big(size_t n, size_t *got) {
-    if (n < BIG_BLOCK) {
+    if (n < SR_BIG_BLOCK) {
         if (got)
             *got = n;
         return sr_xmalloc(n);

@@ -24,12 +24,22 @@ void sr_buf_free(sr_buf *b) {
     b->len = b->cap = 0;
 }
 
+/* Doubling; from SR_BIG_BLOCK up the buffer is whole huge pages, filled
+ * with a page fault per 2 MB instead of one per 4 KB (a batch's output). */
 void sr_buf_grow(sr_buf *b, size_t n) {
     size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap - b->len < n)
         cap *= 2;
-    b->ptr = sr_xrealloc(b->ptr, cap);
-    b->cap = cap;
+    if (cap < SR_BIG_BLOCK) {
+        b->ptr = sr_xrealloc(b->ptr, cap);
+        b->cap = cap;
+        return;
+    }
+    char *p = sr_xmalloc_big(cap, &b->cap);
+    if (b->len)
+        memcpy(p, b->ptr, b->len);
+    free(b->ptr);
+    b->ptr = p;
 }
 
 void sr_buf_cstr(sr_buf *b, const char *s) {

@@ -535,6 +535,7 @@ void *sr_xrealloc(void *p, size_t n);
  * is set to the usable size, n or more: callers use it all. Freed with
  * free(). */
 void *sr_xmalloc_big(size_t n, size_t *got);
+#define SR_BIG_BLOCK ((size_t)256 * 1024) /* sr_xmalloc_big's huge pages from here */
 
 /* How many puts a map's look-ahead queue holds: a power of two. */
 #define SR_AHEAD 16

@@ -129,6 +129,25 @@ static void test_buf_growth(void) {
     sr_buf_put(&b, NULL, 0);
     CU_ASSERT_EQUAL(b.len, 2);
     sr_buf_free(&b);
+    /* past SR_BIG_BLOCK: whole huge pages, every byte kept across the move */
+    char piece[1000];
+    for (int i = 0; i < 1000; i++)
+        piece[i] = (char)('a' + i % 26);
+    int bad = 0;
+    for (int i = 0; i < 3000; i++) {
+        sr_buf_put(&b, piece + i % 7, 1000 - i % 7);
+        bad += b.cap < b.len;
+    }
+    CU_ASSERT(b.cap >= ((size_t)2 << 20));
+    CU_ASSERT_EQUAL((uintptr_t)b.ptr % ((size_t)2 << 20), 0);
+    size_t at = 0;
+    for (int i = 0; i < 3000; i++) {
+        bad += memcmp(b.ptr + at, piece + i % 7, 1000 - i % 7) != 0;
+        at += 1000 - i % 7;
+    }
+    CU_ASSERT_EQUAL(at, b.len);
+    CU_ASSERT_EQUAL(bad, 0);
+    sr_buf_free(&b);
 }
 
 static void test_to_str(void) {
