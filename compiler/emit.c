@@ -1321,11 +1321,13 @@ static void emit_output(emitter *E, dag_node *n, int k) {
         char *prefix = c_string_lit(n->prefix, strlen(n->prefix));
         char *suffix = c_string_lit(n->suffix, strlen(n->suffix));
         emit(E, "struct out_%d_io { sr_rdd r; sr_saver *s; };\n", k);
-        emit(E, "static void out_%d_task(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", k);
-        emit(E, "    struct out_%d_io *io = arg;\n    sr_seq s = io->r.parts[task];\n    sr_buf text = {0};\n", k);
+        emit(E, "static void out_%d_task(sr_ctx *cx, int task, void *arg) {\n", k);
+        /* the worker's buffer: its memory serves batch after batch */
+        emit(E, "    struct out_%d_io *io = arg;\n    sr_seq s = io->r.parts[task];\n", k);
+        emit(E, "    sr_buf *text = &cx->text;\n    sr_buf_clear(text);\n");
         emit(E, "    for (int64_t i = 0; i < s.len; i++) {\n");
-        emit(E, "        fmt_%s(&text, SR_SEQ_AT(%s, s, i));\n        sr_buf_char(&text, '\\n');\n    }\n", tkey(T), tc);
-        emit(E, "    sr_save_part(io->s, task, &text);\n    sr_buf_free(&text);\n}\n");
+        emit(E, "        fmt_%s(text, SR_SEQ_AT(%s, s, i));\n        sr_buf_char(text, '\\n');\n    }\n", tkey(T), tc);
+        emit(E, "    sr_save_part(io->s, task, text);\n}\n");
         emit(E, "static void out_%d(sr_batch *b) {\n", k);
         emit(E, "    struct out_%d_io io = { node_%d(b), NULL };\n", k, n->in[0]->id);
         emit(E, "    io.s = sr_save_begin(b, %s, %s);\n", prefix, suffix);

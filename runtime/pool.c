@@ -165,8 +165,10 @@ void sr_pool_free(sr_pool *p) {
     futex(&p->gen, FUTEX_WAKE, INT_MAX);
     for (int i = 1; i <= p->nthreads; i++)
         pthread_join(p->w[i].thread, NULL);
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; i < p->n; i++) {
         sr_arena_free(&p->w[i].arena);
+        sr_buf_free(&p->w[i].cx.text);
+    }
     free(p->w);
     free(p);
 }

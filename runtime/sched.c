@@ -784,6 +784,7 @@ static void cleanup(sr_runtime *rt) {
     sr_recovery_close(rt); /* first: it frees a receipt per source */
     free_sources(rt);
     sr_pool_free(rt->pool);
+    sr_buf_free(&rt->driver.text);
     sr_arena_free(&rt->driver_arena);
     for (int i = 0; i < rt->nconf_over; i++)
         free((char *)rt->conf_over[i].key);

@@ -145,6 +145,13 @@ typedef enum sr_err {
     SR_ERR_KEY,        /* m(k) of a key not in Map m */
 } sr_err;
 
+/* A growable byte buffer (malloc-backed, reused across records). */
+typedef struct sr_buf {
+    char *ptr;
+    size_t len;
+    size_t cap;
+} sr_buf;
+
 typedef struct sr_ctx {
     sr_arena *arena;     /* allocations for this batch (worker-owned) */
     sr_err err;          /* error of the record being processed, SR_ERR_NONE if fine */
@@ -154,6 +161,7 @@ typedef struct sr_ctx {
     int worker;          /* worker index, -1 on the driver (scheduler) thread */
     sr_batch *batch;
     int partition;       /* the partition being processed (TaskContext.partitionId) */
+    sr_buf text;         /* outputs' text of a partition: cleared, not freed, between uses */
 } sr_ctx;
 
 /* Mark the current record as failed (keeps the first error). */
@@ -370,13 +378,6 @@ static inline sr_str sr_str_strip_suffix(sr_str s, sr_str p) {
 /* ===================================================================== */
 /* Text building and Scala's toString.                                    */
 /* ===================================================================== */
-
-/* A growable byte buffer (malloc-backed, reused across records). */
-typedef struct sr_buf {
-    char *ptr;
-    size_t len;
-    size_t cap;
-} sr_buf;
 
 void sr_buf_free(sr_buf *b);
 /* Room for n more bytes at b->ptr + b->len (the caller then adds to len). */

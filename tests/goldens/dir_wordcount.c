@@ -266,16 +266,15 @@ static sr_rdd node_3(sr_batch *b) {
 /* output 0: saveAsTextFiles (line 14) */
 struct out_0_io { sr_rdd r; sr_saver *s; };
 static void out_0_task(sr_ctx *cx, int task, void *arg) {
-    (void)cx;
     struct out_0_io *io = arg;
     sr_seq s = io->r.parts[task];
-    sr_buf text = {0};
+    sr_buf *text = &cx->text;
+    sr_buf_clear(text);
     for (int64_t i = 0; i < s.len; i++) {
-        fmt_t7(&text, SR_SEQ_AT(T7, s, i));
-        sr_buf_char(&text, '\n');
+        fmt_t7(text, SR_SEQ_AT(T7, s, i));
+        sr_buf_char(text, '\n');
     }
-    sr_save_part(io->s, task, &text);
-    sr_buf_free(&text);
+    sr_save_part(io->s, task, text);
 }
 static void out_0(sr_batch *b) {
     struct out_0_io io = { node_3(b), NULL };
