@@ -567,7 +567,7 @@ static inline void sr_prefetch_none(const void *k) { (void)k; }
     static void NAME##_grow(NAME *m) {                                         \
         size_t got;                                                            \
         NAME##_ent *ents = (NAME##_ent *)sr_xmalloc_big((size_t)(m->cap ? m->cap * 2 : 64) * sizeof *ents, &got); \
-        /* the whole block (a power of two that fits): fewer grows */       \
+        /* the whole block (a power of two that fits): fewer grows */          \
         int64_t cap = (int64_t)1 << (63 - __builtin_clzll(got / sizeof *ents)); \
         if (m->len) memcpy(ents, m->ents, (size_t)m->len * sizeof *ents);      \
         free(m->ents);                                                         \
