@@ -221,41 +221,11 @@ const char *sr_source_name(const sr_source *s) {
 /* Lines                                                                  */
 /* ===================================================================== */
 
-/* The '\n's of [p, end) in order, 64 bytes at a time (sr_block_mask: an
- * aligned block never leaves the page, the bytes outside are masked off). */
-typedef struct newlines {
-    const char *block, *end;
-    uint64_t bits; /* the block's '\n's not handed out yet */
-} newlines;
-
-static inline void newlines_begin(newlines *w, const char *p, const char *end) {
-    w->block = (const char *)((uintptr_t)p & ~(uintptr_t)63);
-    w->end = end;
-    w->bits = p < end ? sr_block_mask(w->block, '\n') & (~0ULL << (p - w->block)) : 0;
-}
-
-/* The next '\n', or NULL when there is none left. */
-static inline const char *newlines_next(newlines *w) {
-    for (;;) {
-        if (w->bits) {
-            const char *q = w->block + __builtin_ctzll(w->bits);
-            if (q >= w->end)
-                return NULL;
-            w->bits &= w->bits - 1;
-            return q;
-        }
-        if (w->block + 64 >= w->end)
-            return NULL;
-        w->block += 64;
-        w->bits = sr_block_mask(w->block, '\n');
-    }
-}
-
 int64_t sr_lines_count(const char *p, size_t n) {
     if (n == 0)
         return 0;
-    newlines w;
-    newlines_begin(&w, p, p + n);
+    sr_byte_walk w; /* the '\n's, counted a block at a time */
+    sr_byte_walk_begin(&w, p, p + n, '\n');
     int64_t count = 0;
     for (;;) { /* whole blocks at a time */
         uint64_t bits = w.bits;
@@ -265,7 +235,7 @@ int64_t sr_lines_count(const char *p, size_t n) {
         if (w.block + 64 >= w.end)
             break;
         w.block += 64;
-        w.bits = sr_block_mask(w.block, '\n');
+        w.bits = sr_block_mask(w.block, w.c);
     }
     if (p[n - 1] != '\n')
         count++;
@@ -274,8 +244,8 @@ int64_t sr_lines_count(const char *p, size_t n) {
 
 /* The line starting at *q (its '\r\n' or '\n' cut off); *q moves past it.
  * w has handed out the '\n's before *q. */
-static inline sr_str next_line(newlines *w, const char **q, const char *end) {
-    const char *start = *q, *nl = newlines_next(w);
+static inline sr_str next_line(sr_byte_walk *w, const char **q, const char *end) {
+    const char *start = *q, *nl = sr_byte_walk_next(w);
     const char *stop = nl ? nl : end;
     int64_t len = stop - start;
     if (len > 0 && start[len - 1] == '\r')
@@ -286,8 +256,8 @@ static inline sr_str next_line(newlines *w, const char **q, const char *end) {
 
 int64_t sr_lines_split(const char *p, size_t n, sr_str *out) {
     int64_t k = 0;
-    newlines w;
-    newlines_begin(&w, p, p + n);
+    sr_byte_walk w; /* the '\n's */
+    sr_byte_walk_begin(&w, p, p + n, '\n');
     for (const char *q = p, *end = p + n; q < end;)
         out[k++] = next_line(&w, &q, end);
     return k;
@@ -301,8 +271,8 @@ void sr_lines_from_block(sr_arena *arena, const char *p, size_t n, int64_t count
         sr_seq s = { 0 };
         if (n > 0) /* a guess of lines of 64 bytes saves most doublings */
             sr_seq_reserve(arena, &s, (int64_t)(n / 64) + 16, sizeof(sr_str));
-        newlines w;
-        newlines_begin(&w, p, p + n);
+        sr_byte_walk w; /* the '\n's */
+        sr_byte_walk_begin(&w, p, p + n, '\n');
         for (const char *q = p, *end = p + n; q < end;)
             *(sr_str *)sr_seq_push(arena, &s, sizeof(sr_str)) = next_line(&w, &q, end);
         out->lines = s.ptr;

@@ -233,18 +233,9 @@ sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str sep, sr_seq *scratch);
  *     sr_split1 it; sr_split1_begin(&it, s, ' ');
  *     for (sr_str w; sr_split1_next(&it, &w);) ...
  * Pieces are views into s, with Java's rules (trailing empties dropped,
- * "" gives [""]). The search takes 64 bytes at a time: a mask of the
- * separators in an aligned 64-byte block, then one bit per piece, so the
- * cost per piece does not depend on its length and hardly ever mispredicts
- * a branch. An aligned block may start before s and end after it, but never
- * leaves the page s is in; the bytes outside s are masked off. */
-typedef struct sr_split1 {
-    const char *p, *end; /* the rest of s; end excludes trailing separators */
-    const char *block;   /* the aligned 64-byte block being walked */
-    uint64_t seps;       /* its separators not yet handed out, one bit each */
-    char sep;
-    bool more;           /* is there a piece left? */
-} sr_split1;
+ * "" gives [""]). The separators are found by sr_byte_walk, so the cost
+ * per piece does not depend on its length and hardly ever mispredicts a
+ * branch. */
 /* A mask with the top bit set in each byte of w equal to byte b. */
 static inline uint64_t sr_bytes_equal(uint64_t w, unsigned char b) {
     uint64_t x = w ^ (b * 0x0101010101010101ULL);
@@ -283,38 +274,60 @@ static inline uint64_t sr_block_mask(const char *block, unsigned char b) {
     return sr_block_mask_swar(block, b);
 }
 #endif
+/* The places of byte c in [p, end), in order, 64 bytes at a time: the mask
+ * of an aligned 64-byte block (sr_block_mask), then one bit per place. An
+ * aligned block may start before p and end after end, but never leaves
+ * their pages; the bytes outside are masked off. */
+typedef struct sr_byte_walk {
+    const char *block, *end; /* the aligned block being walked; the end */
+    uint64_t bits;           /* the block's places not handed out yet */
+    unsigned char c;
+} sr_byte_walk;
+static inline void sr_byte_walk_begin(sr_byte_walk *w, const char *p, const char *end, unsigned char c) {
+    w->block = (const char *)((uintptr_t)p & ~(uintptr_t)63);
+    w->end = end;
+    w->c = c;
+    w->bits = p < end ? sr_block_mask(w->block, c) & (~0ULL << (p - w->block)) : 0;
+}
+/* The next place of c, or NULL when there is none left. */
+static inline const char *sr_byte_walk_next(sr_byte_walk *w) {
+    for (;;) {
+        if (w->bits) {
+            const char *q = w->block + __builtin_ctzll(w->bits);
+            if (q >= w->end)
+                return NULL;
+            w->bits &= w->bits - 1;
+            return q;
+        }
+        if (w->block + 64 >= w->end)
+            return NULL;
+        w->block += 64;
+        w->bits = sr_block_mask(w->block, w->c);
+    }
+}
+typedef struct sr_split1 {
+    const char *p;     /* the rest of s */
+    sr_byte_walk seps; /* its separators, up to its trailing ones */
+    bool more;         /* is there a piece left? */
+} sr_split1;
 static inline void sr_split1_begin(sr_split1 *it, sr_str s, char sep) {
     int64_t len = s.len;
     while (len > 0 && s.ptr[len - 1] == sep)
         len--;
     it->p = s.ptr;
-    it->end = s.ptr + len;
-    it->sep = sep;
     it->more = s.len == 0 || len > 0;
-    it->block = (const char *)((uintptr_t)s.ptr & ~(uintptr_t)63);
-    it->seps = 0;
-    if (len > 0)
-        it->seps = sr_block_mask(it->block, (unsigned char)sep) & (~0ULL << (s.ptr - it->block));
+    sr_byte_walk_begin(&it->seps, s.ptr, s.ptr + len, (unsigned char)sep);
 }
 static inline bool sr_split1_next(sr_split1 *it, sr_str *piece) {
     if (!it->more)
         return false;
-    for (;;) {
-        if (it->seps) {
-            const char *q = it->block + __builtin_ctzll(it->seps);
-            if (q >= it->end)
-                break;
-            it->seps &= it->seps - 1;
-            *piece = (sr_str){ it->p, q - it->p };
-            it->p = q + 1;
-            return true;
-        }
-        it->block += 64;
-        if (it->block >= it->end)
-            break;
-        it->seps = sr_block_mask(it->block, (unsigned char)it->sep);
+    const char *q = sr_byte_walk_next(&it->seps);
+    if (q) {
+        *piece = (sr_str){ it->p, q - it->p };
+        it->p = q + 1;
+        return true;
     }
-    *piece = (sr_str){ it->p, it->end - it->p }; /* the last piece */
+    *piece = (sr_str){ it->p, it->seps.end - it->p }; /* the last piece */
     it->more = false;
     return true;
 }
