@@ -43,11 +43,11 @@ for _ in $(seq "$rounds"); do
     time_ms run_mawk >> mawk.ms
 done
 o=$(median < ours.ms) m=$(median < mawk.ms)
-ratio=$(paste mawk.ms ours.ms | awk '{ print $1 / $2 }' | median | awk '{ printf "%.2f", $1 }')
+vs_mawk=$(ratio mawk ours)
 peak=$(peak_kb ./csv --clock manual --batches "$files" --master 'local[1]')
 bytes=$(cat in/* | wc -c)
 echo "csv: $files batches of $lines lines ($((bytes / 1048576)) MB in all), median of $rounds rounds (sums agree with mawk's: $agree)"
 echo "  streamc, local[1]: $o ms ($(awk -v l="$lines" -v f="$files" -v t="$o" 'BEGIN { printf "%.1f", l * f / t / 1000 }') M lines/s)"
 echo "  mawk:              $m ms"
-echo "  streamc vs mawk:   ${ratio}x"
+echo "  streamc vs mawk:   ${vs_mawk}x"
 echo "  peak memory: $(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }') MB for batches of $(awk -v b="$bytes" -v f="$files" 'BEGIN { printf "%.1f", b / f / 1048576 }') MB"

@@ -20,6 +20,11 @@ time_ms() {
 # median: the median of the numbers on stdin, one per line.
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'; }
 
+# ratio A B: the median of A.ms / B.ms line by line (two decimals). Programs
+# of one round ran next to each other, under the same conditions: the
+# median of the rounds' ratios drifts less than a ratio of medians.
+ratio() { paste "$1.ms" "$2.ms" | awk '{ print $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'; }
+
 # peak_kb CMD...: run CMD (output discarded), print its peak resident set in KiB.
 peak_kb() {
     python3 - "$@" <<'PY'

@@ -54,9 +54,6 @@ for _ in $(seq "$rounds"); do
     time_ms run_hand_pair >> pair.ms
 done
 for k in hand fused1 unfused1 fused2 mawk pair; do eval "$k=\$(median < $k.ms)"; done
-# a ratio is the median of the rounds' ratios: programs of one round ran
-# next to each other, under the same conditions
-ratio() { paste "$1.ms" "$2.ms" | awk '{ print $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'; }
 vs_hand=$(ratio hand fused1) vs_mawk=$(ratio mawk fused1) vs_unfused=$(ratio unfused1 fused1)
 vs_local1=$(ratio fused1 fused2) pair_gain=$(ratio hand pair)
 
