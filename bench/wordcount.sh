@@ -29,11 +29,13 @@ cd "$work"
 ln -s "$corpus" corpus
 "$streamc" "$bench_root/bench/wordcount.stream" -o wc
 "$streamc" -fno-fuse "$bench_root/bench/wordcount.stream" -o wc_unfused
-mkdir hand_out hand_out2
 words=$(cat corpus/0* | wc -w)
 bytes=$(cat corpus/0* | wc -c)
 
-ours() { rm -rf out; ./"$1" --clock manual --batches 10 --master "local[$2]"; }
+# Each timed run starts with no output of an earlier run (removing it is
+# not the program's work): `fresh` before every time_ms.
+fresh() { rm -rf out hand_out hand_out2; mkdir hand_out hand_out2; }
+ours() { ./"$1" --clock manual --batches 10 --master "local[$2]"; }
 run_hand() { "$hand" hand_out corpus/0*; }
 run_mawk() { mawk '{for(i=1;i<=NF;i++)c[$i]++}' corpus/0*; }
 # the machine's own ceiling for two threads on this work: two hand-written
@@ -41,17 +43,18 @@ run_mawk() { mawk '{for(i=1;i<=NF;i++)c[$i]++}' corpus/0*; }
 run_hand_pair() { "$hand" hand_out corpus/0*[13579] & "$hand" hand_out2 corpus/0*[02468]; wait; }
 
 # the outputs agree (batch 1, sorted) before anything is timed
+fresh
 ours wc 1 >/dev/null 2>&1
 run_hand
 if cmp -s <(sort out/wc-1000/part-*) <(sort hand_out/1); then agree=yes; else agree=NO; fi
 
 for _ in $(seq "$rounds"); do
-    time_ms run_hand >> hand.ms
-    time_ms ours wc 1 >> fused1.ms
-    time_ms ours wc_unfused 1 >> unfused1.ms
-    time_ms ours wc 2 >> fused2.ms
+    fresh; time_ms run_hand >> hand.ms
+    fresh; time_ms ours wc 1 >> fused1.ms
+    fresh; time_ms ours wc_unfused 1 >> unfused1.ms
+    fresh; time_ms ours wc 2 >> fused2.ms
     time_ms run_mawk >> mawk.ms
-    time_ms run_hand_pair >> pair.ms
+    fresh; time_ms run_hand_pair >> pair.ms
 done
 for k in hand fused1 unfused1 fused2 mawk pair; do eval "$k=\$(median < $k.ms)"; done
 vs_hand=$(ratio hand fused1) vs_mawk=$(ratio mawk fused1) vs_unfused=$(ratio unfused1 fused1)
