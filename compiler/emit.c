@@ -529,16 +529,20 @@ static void sink_combine(emitter *E, const char *var, const type *t, void *arg) 
     free(val);
 }
 
-/* node_<id>_put: one element into map-side table m, combined with its
- * key's value or added. */
-static void emit_combine_put(emitter *E, dag_node *n, const type *K, const type *V) {
+/* node_<id>_<name>: one element into table m, combined with its key's value
+ * or added; copy_key: a new key is copied into the task's arena (the map
+ * side's keys are views into the batch), else it is kept as it is (the
+ * reduce side's keys are the map tables' copies). */
+static void emit_combine_fn(emitter *E, dag_node *n, const type *K, const type *V, const char *name, bool copy_key) {
     bool by_value = n->op == OP_COUNTBYVALUE;
-    emit(E, "static inline void node_%d_put(sr_ctx *cx, M%d *m, %s key, uint64_t hash, %s val) {\n", n->id, n->id,
-         ty_c(K), ty_c(V));
+    emit(E, "static inline void node_%d_%s(sr_ctx *cx, M%d *m, %s key, uint64_t hash, %s val) {\n", n->id, name,
+         n->id, ty_c(K), ty_c(V));
     emit(E, "    bool added;\n");
     emit(E, "    %s *v = M%d_put(m, key, hash, &added);\n", ty_c(V), n->id);
-    /* the table keeps its own copy of a new key: compact, cache-friendly */
-    emit(E, "    if (added) { *M%d_last_key(m) = copy_%s(cx->arena, key); *v = val; return; }\n", n->id, tkey(K));
+    if (copy_key) /* the table keeps its own copy of a new key: compact, cache-friendly */
+        emit(E, "    if (added) { *M%d_last_key(m) = copy_%s(cx->arena, key); *v = val; return; }\n", n->id, tkey(K));
+    else
+        emit(E, "    if (added) { *v = val; return; }\n");
     if (by_value) {
         emit(E, "    *v = sr_add(*v, val);\n");
     } else {
@@ -666,7 +670,6 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     step steps[64];
     dag_node *base;
     int ns = chain_steps(E, n->in[0], steps, &base);
-    bool by_value = n->op == OP_COUNTBYVALUE;
     const type *T = n->elem, *K = T->elems[0], *V = T->elems[1];
     char M[32], eq[32];
     snprintf(M, sizeof M, "M%d", n->id);
@@ -678,7 +681,7 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     snprintf(R, sizeof R, "R%d", n->id);
     emit_table_array(E, M, R); /* the reduce side's tables, one per key partition */
     /* map side */
-    emit_combine_put(E, n, K, V);
+    emit_combine_fn(E, n, K, V, "put", true);
     emit(E, "static void node_%d_map(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     E->indent = 1;
     emitln(E, "sr_rdd *io = arg;");
@@ -694,7 +697,9 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     emitln(E, "    node_%d_put(cx, m, rk, rh, rv);", n->id);
     E->indent = 0;
     emit(E, "}\n");
-    /* reduce side: partition `task` of the keys */
+    /* reduce side: partition `task` of the keys, merged through the
+     * look-ahead queue (the keys are the map tables' copies: no copy) */
+    emit_combine_fn(E, n, K, V, "merge", false);
     emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     emit(E, "    sr_rdd *io = arg;\n");
     emit(E, "    uint64_t parts = (uint64_t)io[1].nparts;\n");
@@ -702,24 +707,20 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     emit(E, "    if (io[0].nparts > 1 || parts > 1) {\n");
     emit(E, "        r = &R%d_tables[task];\n", n->id);
     emit(E, "        %s_clear(r);\n", M);
+    emit(E, "        %s_ahead ahead;\n", M);
+    emit(E, "        %s_ahead_init(&ahead);\n", M);
+    emit(E, "        %s rk = {0};\n        uint64_t rh = 0;\n        %s rv = {0};\n", ty_c(K), ty_c(V));
     emit(E, "        for (int t = 0; t < io[0].nparts; t++) {\n");
     emit(E, "            %s *m = &%s_tables[t];\n", M, M);
     emit(E, "            for (int64_t i = 0; i < m->len; i++) {\n");
     emit(E, "                %s_ent *e = &m->ents[i];\n", M);
     emit(E, "                if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
-    emit(E, "                bool added;\n");
-    emit(E, "                %s *v = %s_put(r, e->key, e->hash, &added);\n", ty_c(V), M);
-    emit(E, "                if (added) { *v = e->val; continue; }\n");
-    if (by_value) {
-        emit(E, "                *v = sr_add(*v, e->val);\n");
-    } else {
-        lambda_info *li = sem_lambda(n->fn);
-        emit(E, "                %s c = L%d(cx, *v, e->val);\n", ty_c(V), li->id);
-        if (li->may_fail)
-            emit(E, "                if (SR_UNLIKELY(cx->err)) { sr_drop(cx); continue; }\n");
-        emit(E, "                *v = c;\n");
-    }
-    emit(E, "            }\n        }\n    }\n");
+    emit(E, "                if (%s_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))\n", M);
+    emit(E, "                    node_%d_merge(cx, r, rk, rh, rv);\n", n->id);
+    emit(E, "            }\n        }\n");
+    emit(E, "        while (%s_ahead_pop(&ahead, &rk, &rh, &rv))\n", M);
+    emit(E, "            node_%d_merge(cx, r, rk, rh, rv);\n", n->id);
+    emit(E, "    }\n");
     {
         char tc[32], elem[96];
         snprintf(tc, sizeof tc, "%s", ty_c(T));

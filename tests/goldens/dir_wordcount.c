@@ -223,6 +223,13 @@ static void node_3_map(sr_ctx *cx, int task, void *arg) {
     while (M3_ahead_pop(&ahead, &rk, &rh, &rv))
         node_3_put(cx, m, rk, rh, rv);
 }
+static inline void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
+    bool added;
+    int64_t *v = M3_put(m, key, hash, &added);
+    if (added) { *v = val; return; }
+    int64_t r = L2(cx, *v, val);
+    *v = r;
+}
 static void node_3_reduce(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
@@ -231,18 +238,22 @@ static void node_3_reduce(sr_ctx *cx, int task, void *arg) {
     if (io[0].nparts > 1 || parts > 1) {
         r = &R3_tables[task];
         M3_clear(r);
+        M3_ahead ahead;
+        M3_ahead_init(&ahead);
+        sr_str rk = {0};
+        uint64_t rh = 0;
+        int64_t rv = {0};
         for (int t = 0; t < io[0].nparts; t++) {
             M3 *m = &M3_tables[t];
             for (int64_t i = 0; i < m->len; i++) {
                 M3_ent *e = &m->ents[i];
                 if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-                bool added;
-                int64_t *v = M3_put(r, e->key, e->hash, &added);
-                if (added) { *v = e->val; continue; }
-                int64_t c = L2(cx, *v, e->val);
-                *v = c;
+                if (M3_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))
+                    node_3_merge(cx, r, rk, rh, rv);
             }
         }
+        while (M3_ahead_pop(&ahead, &rk, &rh, &rv))
+            node_3_merge(cx, r, rk, rh, rv);
     }
     sr_seq *out = &io[1].parts[task];
     sr_seq_reserve(cx->arena, out, (*r).len ? (*r).len : 1, sizeof(T7));

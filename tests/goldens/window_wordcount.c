@@ -641,6 +641,12 @@ static void node_9_map(sr_ctx *cx, int task, void *arg) {
     while (M9_ahead_pop(&ahead, &rk, &rh, &rv))
         node_9_put(cx, m, rk, rh, rv);
 }
+static inline void node_9_merge(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, int64_t val) {
+    bool added;
+    int64_t *v = M9_put(m, key, hash, &added);
+    if (added) { *v = val; return; }
+    *v = sr_add(*v, val);
+}
 static void node_9_reduce(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
@@ -649,17 +655,22 @@ static void node_9_reduce(sr_ctx *cx, int task, void *arg) {
     if (io[0].nparts > 1 || parts > 1) {
         r = &R9_tables[task];
         M9_clear(r);
+        M9_ahead ahead;
+        M9_ahead_init(&ahead);
+        sr_str rk = {0};
+        uint64_t rh = 0;
+        int64_t rv = {0};
         for (int t = 0; t < io[0].nparts; t++) {
             M9 *m = &M9_tables[t];
             for (int64_t i = 0; i < m->len; i++) {
                 M9_ent *e = &m->ents[i];
                 if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-                bool added;
-                int64_t *v = M9_put(r, e->key, e->hash, &added);
-                if (added) { *v = e->val; continue; }
-                *v = sr_add(*v, e->val);
+                if (M9_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))
+                    node_9_merge(cx, r, rk, rh, rv);
             }
         }
+        while (M9_ahead_pop(&ahead, &rk, &rh, &rv))
+            node_9_merge(cx, r, rk, rh, rv);
     }
     sr_seq *out = &io[1].parts[task];
     sr_seq_reserve(cx->arena, out, (*r).len ? (*r).len : 1, sizeof(T8));
