@@ -231,15 +231,6 @@ sr_seq sr_str_split(sr_ctx *cx, sr_str s, sr_str sep);
  * for the rest of the batch and reuses, so splitting allocates nothing per
  * record once the buffer is big enough. */
 sr_seq sr_str_split_scratch(sr_ctx *cx, sr_str s, sr_str sep, sr_seq *scratch);
-/* The same again, one piece at a time, for a separator of one character
- * that is not a regex metacharacter: the fused loop of
- * `flatMap(_.split(" "))` walks the pieces with no buffer at all.
- *     sr_split1 it; sr_split1_begin(&it, s, ' ');
- *     for (sr_str w; sr_split1_next(&it, &w);) ...
- * Pieces are views into s, with Java's rules (trailing empties dropped,
- * "" gives [""]). The separators are found by sr_byte_walk, so the cost
- * per piece does not depend on its length and hardly ever mispredicts a
- * branch. */
 /* A mask with the top bit set in each byte of w equal to byte b. */
 static inline uint64_t sr_bytes_equal(uint64_t w, unsigned char b) {
     uint64_t x = w ^ (b * 0x0101010101010101ULL);
@@ -309,6 +300,15 @@ static inline const char *sr_byte_walk_next(sr_byte_walk *w) {
         w->bits = sr_block_mask(w->block, w->c);
     }
 }
+/* The same again, one piece at a time, for a separator of one character
+ * that is not a regex metacharacter: the fused loop of
+ * `flatMap(_.split(" "))` walks the pieces with no buffer at all.
+ *     sr_split1 it; sr_split1_begin(&it, s, ' ');
+ *     for (sr_str w; sr_split1_next(&it, &w);) ...
+ * Pieces are views into s, with Java's rules (trailing empties dropped,
+ * "" gives [""]). The separators are found by sr_byte_walk, so the cost
+ * per piece does not depend on its length and hardly ever mispredicts a
+ * branch. */
 typedef struct sr_split1 {
     const char *p;     /* the rest of s */
     sr_byte_walk seps; /* its separators, up to its trailing ones */
