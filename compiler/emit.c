@@ -537,7 +537,8 @@ static void emit_combine_fn(emitter *E, dag_node *n, const type *K, const type *
     bool by_value = n->op == OP_COUNTBYVALUE;
     emit(E, "static inline void node_%d_%s(sr_ctx *cx, M%d *m, %s key, uint64_t hash, %s val) {\n", n->id, name,
          n->id, ty_c(K), ty_c(V));
-    emit(E, "    (void)cx; /* unused when no key is copied and no lambda called */\n");
+    if (!copy_key) /* a merge copies no key; its combine may not use cx either */
+        emit(E, "    (void)cx;\n");
     emit(E, "    bool added;\n");
     emit(E, "    %s *v = M%d_put(m, key, hash, &added);\n", ty_c(V), n->id);
     if (copy_key) /* the table keeps its own copy of a new key: compact, cache-friendly */

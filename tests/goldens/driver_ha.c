@@ -230,7 +230,6 @@ static M3 *R3_tables_for(int n) {
     return R3_tables;
 }
 static inline void node_3_put(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
-    (void)cx; /* unused when no key is copied and no lambda called */
     bool added;
     int64_t *v = M3_put(m, key, hash, &added);
     if (added) { *M3_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
@@ -262,7 +261,7 @@ static void node_3_map(sr_ctx *cx, int task, void *arg) {
         node_3_put(cx, m, rk, rh, rv);
 }
 static inline void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
-    (void)cx; /* unused when no key is copied and no lambda called */
+    (void)cx;
     bool added;
     int64_t *v = M3_put(m, key, hash, &added);
     if (added) { *v = val; return; }

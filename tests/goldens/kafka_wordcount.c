@@ -459,7 +459,6 @@ static M4 *R4_tables_for(int n) {
     return R4_tables;
 }
 static inline void node_4_put(sr_ctx *cx, M4 *m, sr_str key, uint64_t hash, int64_t val) {
-    (void)cx; /* unused when no key is copied and no lambda called */
     bool added;
     int64_t *v = M4_put(m, key, hash, &added);
     if (added) { *M4_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
@@ -492,7 +491,7 @@ static void node_4_map(sr_ctx *cx, int task, void *arg) {
         node_4_put(cx, m, rk, rh, rv);
 }
 static inline void node_4_merge(sr_ctx *cx, M4 *m, sr_str key, uint64_t hash, int64_t val) {
-    (void)cx; /* unused when no key is copied and no lambda called */
+    (void)cx;
     bool added;
     int64_t *v = M4_put(m, key, hash, &added);
     if (added) { *v = val; return; }

@@ -616,7 +616,6 @@ static M9 *R9_tables_for(int n) {
     return R9_tables;
 }
 static inline void node_9_put(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, int64_t val) {
-    (void)cx; /* unused when no key is copied and no lambda called */
     bool added;
     int64_t *v = M9_put(m, key, hash, &added);
     if (added) { *M9_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
@@ -643,7 +642,7 @@ static void node_9_map(sr_ctx *cx, int task, void *arg) {
         node_9_put(cx, m, rk, rh, rv);
 }
 static inline void node_9_merge(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, int64_t val) {
-    (void)cx; /* unused when no key is copied and no lambda called */
+    (void)cx;
     bool added;
     int64_t *v = M9_put(m, key, hash, &added);
     if (added) { *v = val; return; }
