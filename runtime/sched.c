@@ -824,6 +824,7 @@ static int start_run(sr_runtime *rt) {
         startup_error(rt, "%s", err);
         return 1;
     }
+    rt->source_opts.pool = rt->pool;
     if (prog->init && prog->init(rt, err, sizeof err) != 0) {
         startup_error(rt, "%s", err[0] ? err : "initialisation failed");
         return 1;

@@ -5,8 +5,9 @@
  * of operations (source_impl.h); the functions here check the spec, pick
  * the implementation and dispatch. Also here: cutting a block of bytes into
  * lines the way Spark's readers do ("\n" and "\r\n" end a line, a last line
- * without newline counts, an empty line is a record ""), with memchr so a
- * batch of many short lines costs little more than one pass over its bytes.
+ * without newline counts, an empty line is a record ""), a block of 64
+ * bytes at a time so a batch of many short lines costs little more than one
+ * pass over its bytes; big blocks in ranges of whole lines on the workers.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -283,4 +284,104 @@ void sr_lines_from_block(sr_arena *arena, const char *p, size_t n, int64_t count
         return;
     out->lines = sr_arena_alloc(arena, (size_t)count * sizeof(sr_str));
     out->n = sr_lines_split(p, n, out->lines);
+}
+
+/* ===================================================================== */
+/* Lines of big blocks, on the pool                                       */
+/* ===================================================================== */
+
+size_t sr_range_min = (size_t)1 << 20;
+
+int sr_range_count(const sr_pool *pool, size_t bytes) {
+    int workers = pool ? sr_pool_size(pool) : 1;
+    if (workers > SR_MAX_RANGES)
+        workers = SR_MAX_RANGES;
+    size_t most = bytes / sr_range_min;
+    if (most < 1)
+        return 1;
+    return most < (size_t)workers ? (int)most : workers;
+}
+
+/* Whole lines of a block: it starts at the block's start or after a '\n',
+ * and ends at the block's end or after a '\n'. */
+typedef struct line_range {
+    const char *p;
+    size_t n;
+    int64_t first; /* its lines' count, then the index of its first line */
+} line_range;
+
+typedef struct cut_job {
+    line_range *ranges;
+    sr_str *lines;
+} cut_job;
+
+static void count_range(sr_ctx *cx, int t, void *arg) {
+    (void)cx;
+    line_range *r = &((cut_job *)arg)->ranges[t];
+    r->first = sr_lines_count(r->p, r->n);
+}
+
+static void split_range(sr_ctx *cx, int t, void *arg) {
+    (void)cx;
+    cut_job *j = arg;
+    line_range *r = &j->ranges[t];
+    sr_lines_split(r->p, r->n, j->lines + r->first);
+}
+
+static void run_ranges(sr_pool *pool, int n, sr_task_fn fn, cut_job *j) {
+    if (pool) {
+        sr_pool_run(pool, NULL, n, fn, j);
+        return;
+    }
+    for (int t = 0; t < n; t++)
+        fn(NULL, t, j);
+}
+
+/* Cut p[0..n) into at most k ranges of whole lines, the i-th ending at
+ * the first line end from byte n / k * i on; stored at r[]. Returns how
+ * many (0 for an empty block). */
+static int cut_ranges(const char *p, size_t n, int k, line_range *r) {
+    int m = 0;
+    size_t start = 0;
+    for (int i = 1; i <= k && start < n; i++) {
+        size_t end = n;
+        if (i < k) {
+            size_t at = n / (size_t)k * (size_t)i;
+            if (at <= start) /* a long line took this range's share */
+                continue;
+            const char *nl = memchr(p + at - 1, '\n', n - (at - 1));
+            end = nl ? (size_t)(nl + 1 - p) : n;
+        }
+        r[m++] = (line_range){ p + start, end - start, 0 };
+        start = end;
+    }
+    return m;
+}
+
+void sr_lines_from_blocks(sr_pool *pool, sr_arena *arena, const sr_block *b, size_t n,
+                          sr_lines *out) {
+    *out = (sr_lines){ 0 };
+    size_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        most += (size_t)sr_range_count(pool, b[i].n);
+        out->bytes += (int64_t)b[i].n;
+    }
+    cut_job j = { sr_arena_alloc(arena, (most ? most : 1) * sizeof *j.ranges), NULL };
+    int nranges = 0;
+    for (size_t i = 0; i < n; i++)
+        nranges += cut_ranges(b[i].p, b[i].n, sr_range_count(pool, b[i].n), j.ranges + nranges);
+    if (nranges == 1) { /* one pass instead of two */
+        sr_lines_from_block(arena, j.ranges[0].p, j.ranges[0].n, -1, out);
+        return;
+    }
+    run_ranges(pool, nranges, count_range, &j);
+    for (int t = 0; t < nranges; t++) { /* counts -> first indices */
+        int64_t count = j.ranges[t].first;
+        j.ranges[t].first = out->n;
+        out->n += count;
+    }
+    if (out->n == 0)
+        return;
+    j.lines = out->lines = sr_arena_alloc(arena, (size_t)out->n * sizeof(sr_str));
+    run_ranges(pool, nranges, split_range, &j);
 }

@@ -25,6 +25,10 @@ typedef struct sr_source_opts {
     /* spark.streaming.receiver.writeAheadLog.rollingIntervalSecs in ms: a
      * log segment older than this is closed; 0 = the default, 60 s. */
     int64_t wal_roll_ms;
+    /* The run's workers, idle while sources are taken: the directory
+     * sources read and cut big files on them (from take and replay, on the
+     * driver thread). NULL = all on the calling thread. */
+    struct sr_pool *pool;
 
     /* Kafka direct sources. */
     sr_offsets_store offsets;       /* where positions are kept (sr_program.offsets) */

@@ -19,7 +19,10 @@
  * whole, and after the last file the batches are empty. Files added later
  * are not seen. The directory must exist when the source is opened.
  *
- * Files are read straight into the batch's arena and cut into lines there.
+ * Files are read straight into the batch's arena and cut into lines there;
+ * a big file (2 MiB and more) in ranges on the run's workers, which are idle
+ * while sources are taken: a pread per range, then lines counted and cut a
+ * range of whole lines each (sr_lines_from_blocks).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -159,11 +162,77 @@ static int read_names(DIR *d, name_list *out) {
     return errno ? -1 : 0;
 }
 
+/* p[from, to) of the file, read with pread until it is there or the file
+ * ends. Returns the bytes read, or -1 with errno. */
+static ssize_t pread_range(int fd, char *p, size_t from, size_t to) {
+    size_t at = from;
+    while (at < to) {
+        ssize_t n = pread(fd, p + at, to - at, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        at += (size_t)n;
+    }
+    return (ssize_t)(at - from);
+}
+
+/* A file's first `size` bytes read in ranges, one per task. */
+typedef struct read_job {
+    int fd;
+    char *p;
+    size_t size;
+    int nranges;
+    ssize_t got[SR_MAX_RANGES]; /* bytes, or -1 */
+    int err[SR_MAX_RANGES];
+} read_job;
+
+static size_t range_start(const read_job *j, int t) {
+    return t == j->nranges ? j->size : j->size / (size_t)j->nranges * (size_t)t;
+}
+
+static void read_range(sr_ctx *cx, int t, void *arg) {
+    (void)cx;
+    read_job *j = arg;
+    j->got[t] = pread_range(j->fd, j->p, range_start(j, t), range_start(j, t + 1));
+    j->err[t] = j->got[t] < 0 ? errno : 0;
+}
+
+/* The first `size` bytes of the file into p, in ranges on the pool; what
+ * a read from the start gives: up to where a range came short (the file
+ * shrank). Returns the bytes read, or -1 with errno. */
+static ssize_t read_ranges(sr_pool *pool, int fd, char *p, size_t size, int nranges) {
+    read_job j = { .fd = fd, .p = p, .size = size, .nranges = nranges };
+    sr_pool_run(pool, NULL, nranges, read_range, &j);
+    size_t len = 0;
+    for (int t = 0; t < nranges; t++) {
+        if (j.got[t] < 0) {
+            errno = j.err[t];
+            return -1;
+        }
+        len += (size_t)j.got[t];
+        if (range_start(&j, t) + (size_t)j.got[t] < range_start(&j, t + 1))
+            break;
+    }
+    return (ssize_t)len;
+}
+
 /* A file's whole content, read into the arena (the file may be longer than
- * fstat said when it grows while read). Returns 0, or -1 with errno. */
-static int read_fd(int fd, const struct stat *st, sr_arena *arena, char **out, size_t *outlen) {
-    size_t cap = (size_t)st->st_size + 1, len = 0;
+ * fstat said when it grows while read); a big one in ranges on the pool.
+ * Returns 0, or -1 with errno. */
+static int read_fd(int fd, const struct stat *st, sr_pool *pool, sr_arena *arena, char **out,
+                   size_t *outlen) {
+    size_t size = (size_t)st->st_size, cap = size + 1, len = 0;
     char *p = sr_arena_alloc(arena, cap);
+    int nranges = sr_range_count(pool, size);
+    if (nranges > 1) {
+        ssize_t got = read_ranges(pool, fd, p, size, nranges);
+        if (got < 0)
+            return -1;
+        len = (size_t)got; /* the rest, if the file grew, as below */
+    }
     for (;;) {
         if (len == cap) {
             size_t ncap = cap * 2;
@@ -172,7 +241,7 @@ static int read_fd(int fd, const struct stat *st, sr_arena *arena, char **out, s
             p = q;
             cap = ncap;
         }
-        ssize_t n = read(fd, p + len, cap - len);
+        ssize_t n = pread(fd, p + len, cap - len, (off_t)len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -196,8 +265,8 @@ typedef enum open_result {
 
 /* Open dir/name (relative to dfd) without blocking on FIFOs, and read it
  * if it is a regular file. */
-static open_result read_file(int dfd, const char *name, sr_arena *arena, char **p, size_t *n,
-                             int *err) {
+static open_result read_file(int dfd, const char *name, sr_pool *pool, sr_arena *arena, char **p,
+                             size_t *n, int *err) {
     int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         *err = errno;
@@ -210,7 +279,7 @@ static open_result read_file(int dfd, const char *name, sr_arena *arena, char **
         r = OPEN_FAILED;
     } else if (!S_ISREG(st.st_mode)) {
         r = OPEN_SKIP;
-    } else if (read_fd(fd, &st, arena, p, n) != 0) {
+    } else if (read_fd(fd, &st, pool, arena, p, n) != 0) {
         *err = errno;
         r = OPEN_FAILED;
     }
@@ -225,6 +294,7 @@ static open_result read_file(int dfd, const char *name, sr_arena *arena, char **
 typedef struct dir_src {
     sr_source base;
     char *dir;
+    sr_pool *pool;              /* big files are read and cut on it (NULL: here) */
     bool stopped;               /* stopped without drain: takes are empty */
 
     /* textFileStream */
@@ -239,13 +309,6 @@ typedef struct dir_src {
     char *last;                 /* the name taken last (checkpoints), NULL = none */
     char *resume_after;         /* from a checkpoint: start after this name */
 } dir_src;
-
-/* One file's bytes, on their way to lines. */
-typedef struct block {
-    char *p;
-    size_t n;
-    int64_t count;
-} block;
 
 /* textFileStream: remember what is there now. */
 static int text_start(sr_source *src, char *errstr, size_t errlen) {
@@ -289,18 +352,14 @@ static int text_start(sr_source *src, char *errstr, size_t errlen) {
  * `receipt` (when not NULL) as a count and the names. */
 static void read_files(dir_src *s, DIR *d, char **names, size_t n, sr_arena *arena,
                        sr_lines *out, sr_buf *receipt) {
-    block *blocks = sr_xmalloc((n ? n : 1) * sizeof *blocks);
+    sr_block *blocks = sr_xmalloc((n ? n : 1) * sizeof *blocks);
     size_t nblocks = 0;
-    int64_t total = 0, bytes = 0;
     sr_buf read_names = { 0 };
     for (size_t i = 0; i < n; i++) {
-        block b = { NULL, 0, 0 };
+        sr_block b = { NULL, 0 };
         int err = 0;
-        switch (read_file(dirfd(d), names[i], arena, &b.p, &b.n, &err)) {
+        switch (read_file(dirfd(d), names[i], s->pool, arena, &b.p, &b.n, &err)) {
         case OPEN_OK:
-            b.count = sr_lines_count(b.p, b.n);
-            total += b.count;
-            bytes += (int64_t)b.n;
             blocks[nblocks++] = b;
             sr_enc_str(&read_names, (sr_str){ names[i], (int64_t)strlen(names[i]) });
             sr_log(SR_LOG_DEBUG, "textFileStream: read %s/%s (%zu bytes)", s->dir, names[i], b.n);
@@ -322,12 +381,7 @@ static void read_files(dir_src *s, DIR *d, char **names, size_t n, sr_arena *are
         sr_buf_put(receipt, read_names.ptr, read_names.len);
     }
     sr_buf_free(&read_names);
-    out->bytes = bytes;
-    if (total > 0) {
-        out->lines = sr_arena_alloc(arena, (size_t)total * sizeof(sr_str));
-        for (size_t i = 0; i < nblocks; i++)
-            out->n += sr_lines_split(blocks[i].p, blocks[i].n, out->lines + out->n);
-    }
+    sr_lines_from_blocks(s->pool, arena, blocks, nblocks, out);
     free(blocks);
 }
 
@@ -513,12 +567,11 @@ static void queue_read(dir_src *s, const char *name, sr_arena *arena, sr_lines *
                strerror(errno), s->dir, name);
         return;
     }
-    char *p = NULL;
-    size_t n = 0;
+    sr_block b = { NULL, 0 };
     int err = 0;
-    switch (read_file(dfd, name, arena, &p, &n, &err)) {
+    switch (read_file(dfd, name, s->pool, arena, &b.p, &b.n, &err)) {
     case OPEN_OK:
-        sr_lines_from_block(arena, p, n, -1, out);
+        sr_lines_from_blocks(s->pool, arena, &b, 1, out);
         break;
     case OPEN_SKIP:
         sr_source_log(&s->base, SR_LOG_WARN, "queueStream: %s/%s is no longer a regular file; empty batch", s->dir,
@@ -603,8 +656,10 @@ static const sr_source_ops queue_ops = {
     .replay = queue_replay, .save = queue_save, .restore = queue_restore,
 };
 
-static dir_src *dir_new(const sr_source_spec *spec, const sr_source_ops *ops, const char *what) {
+static dir_src *dir_new(const sr_source_spec *spec, const sr_source_opts *opts,
+                        const sr_source_ops *ops, const char *what) {
     dir_src *s = sr_xcalloc(1, sizeof *s);
+    s->pool = opts->pool;
     sr_source_base_init(&s->base, ops, spec->kind, "%s %s", what, spec->dir);
     s->dir = strdup(spec->dir);
     if (!s->dir)
@@ -614,16 +669,14 @@ static dir_src *dir_new(const sr_source_spec *spec, const sr_source_ops *ops, co
 
 sr_source *sr_textfile_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
                                    char *errstr, size_t errlen) {
-    (void)opts;
     (void)errstr;
     (void)errlen;
-    return &dir_new(spec, &text_ops, "textFileStream")->base;
+    return &dir_new(spec, opts, &text_ops, "textFileStream")->base;
 }
 
 /* The directory must exist now (its files are listed at start). */
 sr_source *sr_queue_source_open(const sr_source_spec *spec, const sr_source_opts *opts,
                                 char *errstr, size_t errlen) {
-    (void)opts;
     struct stat st;
     if (stat(spec->dir, &st) != 0) {
         sr_source_errf(errstr, errlen, "queueStream: directory %s %s", spec->dir,
@@ -634,5 +687,5 @@ sr_source *sr_queue_source_open(const sr_source_spec *spec, const sr_source_opts
         sr_source_errf(errstr, errlen, "queueStream: %s is not a directory", spec->dir);
         return NULL;
     }
-    return &dir_new(spec, &queue_ops, "queueStream")->base;
+    return &dir_new(spec, opts, &queue_ops, "queueStream")->base;
 }

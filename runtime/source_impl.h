@@ -87,6 +87,26 @@ int64_t sr_lines_split(const char *p, size_t n, sr_str *out);
  * `count` is sr_lines_count(p, n) when the caller knows it, else -1. */
 void sr_lines_from_block(sr_arena *arena, const char *p, size_t n, int64_t count, sr_lines *out);
 
+/* A block of bytes read into an arena. */
+typedef struct sr_block {
+    char *p;
+    size_t n;
+} sr_block;
+/* Set *out to the lines of the blocks b[0..n), in order, as
+ * sr_lines_from_block would for each (a block's last line ends with the
+ * block); out->bytes = their total. Big blocks are cut on the pool: each
+ * worker counts, then splits, a range of whole lines (pool NULL: all on
+ * this thread). */
+void sr_lines_from_blocks(struct sr_pool *pool, sr_arena *arena, const sr_block *b, size_t n,
+                          sr_lines *out);
+/* How many ranges a block of `bytes` is cut into on the pool: one per
+ * worker (at most SR_MAX_RANGES), each of at least sr_range_min bytes; 1
+ * when pool is NULL. Reading a file uses the same ranges. */
+#define SR_MAX_RANGES 64
+int sr_range_count(const struct sr_pool *pool, size_t bytes);
+/* 1 MiB; the tests lower it to exercise the ranges with small inputs. */
+extern size_t sr_range_min;
+
 /* ===================================================================== */
 /* Hooks for the unit tests (socket source only).                         */
 /* ===================================================================== */

@@ -382,6 +382,88 @@ static void test_queue_missing_dir(void) {
     rm_tree(base);
 }
 
+/* ===================================================================== */
+/* Both, reading and cutting big files on a pool                          */
+/* ===================================================================== */
+
+/* Random lines (CRLF ends, empty lines, a line of thousands of bytes, no
+ * final newline in every other file) into text[0..n). */
+static void random_text(char *text, size_t n, unsigned seed) {
+    srand(seed);
+    for (size_t i = 0; i < n; i++)
+        text[i] = i > n / 2 && i < n / 2 + 5000 ? 'L' : "abc \r\n\n"[rand() % 7];
+    if (seed % 2)
+        text[n - 1] = 'z';
+}
+
+/* One take of source s is exactly the lines of the texts t[0..n), cut
+ * alone, in order. */
+static int take_is(sr_source *s, char **t, const size_t *len, int n) {
+    sr_arena a;
+    sr_arena_init(&a);
+    sr_lines got;
+    sr_source_take(s, 0, &a, &got);
+    int64_t at = 0, bytes = 0;
+    int ok = 1;
+    for (int k = 0; k < n; k++) {
+        sr_lines want;
+        sr_lines_from_block(&a, t[k], len[k], -1, &want);
+        bytes += (int64_t)len[k];
+        for (int64_t i = 0; i < want.n && ok; i++, at++)
+            ok = at < got.n && sr_str_eq(got.lines[at], want.lines[i]);
+    }
+    ok = ok && at == got.n && got.bytes == bytes;
+    sr_arena_free(&a);
+    return ok;
+}
+
+/* With a pool of 3 and ranges of 1000 bytes, a file of 60 KB is read in
+ * three ranges and cut in three (textFileStream: several files in one
+ * take, queueStream: one a take): the lines are those a whole read and
+ * cut give. */
+static void test_ranges_on_pool(void) {
+    char *dir = make_tmpdir(), err[256];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    sr_pool *pool = sr_pool_new(3, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    size_t saved_min = sr_range_min;
+    sr_range_min = 1000;
+    sr_source_opts opts = { .batch_ms = 1000, .pool = pool };
+    sr_source_spec text = { .kind = SR_SOURCE_TEXTFILE, .dir = dir };
+    sr_source *ts = sr_source_open(&text, &opts, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ts);
+    CU_ASSERT_EQUAL(sr_source_start(ts, err, sizeof err), 0);
+    char *t[4], name[2] = "a";
+    size_t len[4] = { 60000, 2500, 999, 61111 };
+    for (int k = 0; k < 4; k++, name[0]++) {
+        t[k] = malloc(len[k] + 1);
+        random_text(t[k], len[k], (unsigned)k + 1);
+        t[k][len[k]] = '\0';
+        put_atomic(dir, name, t[k]);
+    }
+    CU_ASSERT(take_is(ts, t, len, 4));
+    sr_source_stop(ts, true);
+    sr_source_free(ts);
+
+    sr_source_spec queue = { .kind = SR_SOURCE_QUEUE, .dir = dir };
+    sr_source *qs = sr_source_open(&queue, &opts, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
+    sr_log_level lv = sr_log_get_level();
+    sr_log_set_level(SR_LOG_WARN);
+    CU_ASSERT_EQUAL(sr_source_start(qs, err, sizeof err), 0);
+    sr_log_set_level(lv);
+    for (int k = 0; k < 4; k++)
+        CU_ASSERT(take_is(qs, &t[k], &len[k], 1));
+    sr_source_stop(qs, true);
+    sr_source_free(qs);
+
+    sr_range_min = saved_min;
+    for (int k = 0; k < 4; k++)
+        free(t[k]);
+    sr_pool_free(pool);
+    rm_tree(dir);
+}
+
 UNIT_SUITE(source_dir,
            { "textFileStream: new files once, in name order", test_new_files_once },
            { "textFileStream: hidden and non-regular files", test_hidden_and_special },
@@ -392,4 +474,5 @@ UNIT_SUITE(source_dir,
            { "textFileStream: 300 files in one take; stop", test_many_files },
            { "queueStream: one file per take in name order", test_queue_order },
            { "queueStream: vanished file, empty batch", test_queue_vanished },
-           { "queueStream: missing directory", test_queue_missing_dir })
+           { "queueStream: missing directory", test_queue_missing_dir },
+           { "both: big files read and cut in ranges on a pool", test_ranges_on_pool })

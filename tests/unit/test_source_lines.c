@@ -4,6 +4,7 @@
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 
+#include "runtime.h"
 #include "source_impl.h"
 #include "streamrt.h"
 #include "unit.h"
@@ -189,6 +190,53 @@ static void test_random_against_bytes(void) {
     free(buf);
 }
 
+/* Blocks cut into ranges on a pool (ranges of a few bytes here): the same
+ * lines, views into the same bytes, as each block cut alone; also without
+ * a pool, and with blocks that are empty or one long line. */
+static void test_blocks_on_pool(void) {
+    char err[256];
+    sr_pool *pool = sr_pool_new(3, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    size_t saved_min = sr_range_min;
+    srand(12);
+    char *buf = malloc(4 * 300);
+    for (int round = 0; round < 2000; round++) {
+        sr_block b[4];
+        size_t nblocks = 1 + (size_t)(rand() % 4);
+        for (size_t k = 0; k < nblocks; k++) {
+            b[k] = (sr_block){ buf + k * 300, (size_t)(rand() % 5 ? rand() % 300 : 0) };
+            for (size_t i = 0; i < b[k].n; i++)
+                b[k].p[i] = round % 3 == 0 ? "aaa\r\n"[rand() % 5] : round % 3 == 1 ? "a\n"[rand() % 2]
+                          : rand() % 150 ? 'a' : '\n';
+        }
+        sr_arena a;
+        sr_arena_init(&a);
+        sr_str want[4 * 301];
+        int64_t nwant = 0, bytes = 0;
+        for (size_t k = 0; k < nblocks; k++) {
+            sr_lines one;
+            sr_lines_from_block(&a, b[k].p, b[k].n, -1, &one);
+            for (int64_t i = 0; i < one.n; i++)
+                want[nwant++] = one.lines[i];
+            bytes += (int64_t)b[k].n;
+        }
+        sr_range_min = 1 + (size_t)(rand() % 40);
+        sr_lines got;
+        sr_lines_from_blocks(round % 4 ? pool : NULL, &a, b, nblocks, &got);
+        sr_range_min = saved_min;
+        CU_ASSERT_EQUAL_FATAL(got.n, nwant);
+        CU_ASSERT_EQUAL(got.bytes, bytes);
+        for (int64_t i = 0; i < nwant; i++)
+            if (got.lines[i].ptr != want[i].ptr || got.lines[i].len != want[i].len) {
+                CU_FAIL("a line differs");
+                break;
+            }
+        sr_arena_free(&a);
+    }
+    free(buf);
+    sr_pool_free(pool);
+}
+
 UNIT_SUITE(source_lines,
            { "plain lines", test_plain },
            { "last line without newline", test_no_final_newline },
@@ -198,4 +246,5 @@ UNIT_SUITE(source_lines,
            { "NUL bytes inside lines", test_nul_bytes },
            { "a megabyte of lines", test_big },
            { "random bytes: as a byte-by-byte cut", test_random_against_bytes },
+           { "blocks cut in ranges on a pool", test_blocks_on_pool },
            { "bad specs and an unstarted source", test_bad_specs })
