@@ -668,6 +668,28 @@ static void emit_table_out(emitter *E, const char *outs, const char *table, cons
     emit(E, "        SR_SEQ_AT(%s, *out, out->len++) = %s;\n", tc, elem);
 }
 
+/* The reduce side's scan: a loop over the entries `e` (M_ent *) of key
+ * partition `task` in every map table `tables`[0 .. `ntables`) of type M,
+ * in table order, then entry order (so values meet in input order). The
+ * entries of each block of SR_SELECT are picked first, without a branch
+ * per entry. `parts` (sr_parts) and `task` are in scope; the body follows
+ * at E->indent + 3, closed by emit_part_scan_end. */
+static void emit_part_scan_begin(emitter *E, const char *M, const char *tables, const char *ntables) {
+    emitln(E, "for (int t = 0; t < %s; t++) {", ntables);
+    emitln(E, "    %s *m = &%s[t];", M, tables);
+    emitln(E, "    for (int64_t from = 0; from < m->len; from += SR_SELECT) {");
+    emitln(E, "        int32_t sel[SR_SELECT];");
+    emitln(E, "        int nsel = %s_select(m, from, parts, (uint32_t)task, sel);", M);
+    emitln(E, "        for (int j = 0; j < nsel; j++) {");
+    emitln(E, "            %s_ent *e = &m->ents[sel[j]];", M);
+}
+
+static void emit_part_scan_end(emitter *E) {
+    emitln(E, "        }");
+    emitln(E, "    }");
+    emitln(E, "}");
+}
+
 static void emit_reduce_by_key(emitter *E, dag_node *n) {
     step steps[64];
     dag_node *base;
@@ -704,22 +726,24 @@ static void emit_reduce_by_key(emitter *E, dag_node *n) {
     emit_combine_fn(E, n, K, V, "merge", false);
     emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     emit(E, "    sr_rdd *io = arg;\n");
-    emit(E, "    uint64_t parts = (uint64_t)io[1].nparts;\n");
+    emit(E, "    sr_parts parts = sr_parts_of(io[1].nparts);\n");
     emit(E, "    %s *r = &%s_tables[0]; /* one map task, one reducer: its table is the result */\n", M, M);
-    emit(E, "    if (io[0].nparts > 1 || parts > 1) {\n");
+    emit(E, "    if (io[0].nparts > 1 || parts.n > 1) {\n");
     emit(E, "        r = &R%d_tables[task];\n", n->id);
     emit(E, "        %s_clear(r);\n", M);
     emit(E, "        %s_ahead ahead;\n", M);
     emit(E, "        %s_ahead_init(&ahead);\n", M);
     emit(E, "        %s rk = {0};\n        uint64_t rh = 0;\n        %s rv = {0};\n", ty_c(K), ty_c(V));
-    emit(E, "        for (int t = 0; t < io[0].nparts; t++) {\n");
-    emit(E, "            %s *m = &%s_tables[t];\n", M, M);
-    emit(E, "            for (int64_t i = 0; i < m->len; i++) {\n");
-    emit(E, "                %s_ent *e = &m->ents[i];\n", M);
-    emit(E, "                if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
-    emit(E, "                if (%s_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))\n", M);
-    emit(E, "                    node_%d_merge(cx, r, rk, rh, rv);\n", n->id);
-    emit(E, "            }\n        }\n");
+    {
+        char tables[40];
+        snprintf(tables, sizeof tables, "%s_tables", M);
+        E->indent = 2;
+        emit_part_scan_begin(E, M, tables, "io[0].nparts");
+        emitln(E, "            if (%s_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))", M);
+        emitln(E, "                node_%d_merge(cx, r, rk, rh, rv);", n->id);
+        emit_part_scan_end(E);
+        E->indent = 0;
+    }
     emit(E, "        while (%s_ahead_pop(&ahead, &rk, &rh, &rv))\n", M);
     emit(E, "            node_%d_merge(cx, r, rk, rh, rv);\n", n->id);
     emit(E, "    }\n");
@@ -773,24 +797,26 @@ static void emit_grouping(emitter *E, dag_node *n) {
     emit(E, "struct n%d_io { sr_rdd in[2]; sr_rdd out; };\n", n->id);
     emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n    (void)cx;\n", n->id);
     emit(E, "    struct n%d_io *io = arg;\n", n->id);
-    emit(E, "    uint64_t parts = (uint64_t)io->out.nparts;\n");
+    emit(E, "    sr_parts parts = sr_parts_of(io->out.nparts);\n");
     emit(E, "    J%d *r = &J%d_tables[task];\n", n->id, n->id);
     emit(E, "    J%d_clear(r);\n", n->id);
     for (int s = 0; s < sides; s++) {
         const type *V = n->in[s]->elem->elems[1];
-        emit(E, "    for (int t = 0; t < io->in[%d].nparts; t++) {\n", s);
-        emit(E, "        M%d_%d *m = &M%d_%d_tables[t];\n", n->id, s, n->id, s);
-        emit(E, "        for (int64_t i = 0; i < m->len; i++) {\n");
-        emit(E, "            M%d_%d_ent *e = &m->ents[i];\n", n->id, s);
-        emit(E, "            if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
-        emit(E, "            bool added;\n");
-        emit(E, "            J%d_vals *v = J%d_put(r, e->key, e->hash, &added);\n", n->id, n->id);
-        emit(E, "            if (added) *v = (J%d_vals){{0}, {0}};\n", n->id);
-        emit(E, "            sr_seq *dst = &v->%c;\n", s ? 'r' : 'l');
-        emit(E, "            sr_seq_reserve(cx->arena, dst, dst->len + e->val.len, sizeof(%s));\n", ty_c(V));
-        emit(E, "            memcpy((%s *)dst->ptr + dst->len, e->val.ptr, (size_t)e->val.len * sizeof(%s));\n", ty_c(V), ty_c(V));
-        emit(E, "            dst->len += e->val.len;\n");
-        emit(E, "        }\n    }\n");
+        char side_map[32], tables[48], ntables[32];
+        snprintf(side_map, sizeof side_map, "M%d_%d", n->id, s);
+        snprintf(tables, sizeof tables, "%s_tables", side_map);
+        snprintf(ntables, sizeof ntables, "io->in[%d].nparts", s);
+        E->indent = 1;
+        emit_part_scan_begin(E, side_map, tables, ntables);
+        emitln(E, "            bool added;");
+        emitln(E, "            J%d_vals *v = J%d_put(r, e->key, e->hash, &added);", n->id, n->id);
+        emitln(E, "            if (added) *v = (J%d_vals){{0}, {0}};", n->id);
+        emitln(E, "            sr_seq *dst = &v->%c;", s ? 'r' : 'l');
+        emitln(E, "            sr_seq_reserve(cx->arena, dst, dst->len + e->val.len, sizeof(%s));", ty_c(V));
+        emitln(E, "            memcpy((%s *)dst->ptr + dst->len, e->val.ptr, (size_t)e->val.len * sizeof(%s));", ty_c(V), ty_c(V));
+        emitln(E, "            dst->len += e->val.len;");
+        emit_part_scan_end(E);
+        E->indent = 0;
     }
     emit(E, "    sr_seq *out = &io->out.parts[task];\n");
     emit(E, "    for (int64_t i = 0; i < r->len; i++) {\n");
@@ -865,21 +891,23 @@ static void emit_update_state(emitter *E, dag_node *n) {
     /* reduce side: new state of partition `task` */
     emit(E, "static void node_%d_reduce(sr_ctx *cx, int task, void *arg) {\n", id);
     emit(E, "    sr_rdd *io = arg;\n");
-    emit(E, "    uint64_t parts = (uint64_t)io[1].nparts;\n");
+    emit(E, "    sr_parts parts = sr_parts_of(io[1].nparts);\n");
     emit(E, "    %s *g = &%s_tables[task];\n", G, G);
     emit(E, "    %s_clear(g);\n", G);
-    emit(E, "    for (int t = 0; t < io[0].nparts; t++) {\n");
-    emit(E, "        %s *m = &%s_tables[t];\n", M, M);
-    emit(E, "        for (int64_t i = 0; i < m->len; i++) {\n");
-    emit(E, "            %s_ent *e = &m->ents[i];\n", M);
-    emit(E, "            if (parts > 1 && (e->hash >> 32) %% parts != (uint64_t)task) continue;\n");
-    emit(E, "            bool added;\n");
-    emit(E, "            %s_new *v = %s_put(g, e->key, e->hash, &added);\n", G, G);
-    emit(E, "            if (added) *v = (%s_new){{0}, false};\n", G);
-    emit(E, "            sr_seq_reserve(cx->arena, &v->vs, v->vs.len + e->val.len, sizeof(%s));\n", ty_c(V));
-    emit(E, "            memcpy((%s *)v->vs.ptr + v->vs.len, e->val.ptr, (size_t)e->val.len * sizeof(%s));\n", ty_c(V), ty_c(V));
-    emit(E, "            v->vs.len += e->val.len;\n");
-    emit(E, "        }\n    }\n");
+    {
+        char tables[40];
+        snprintf(tables, sizeof tables, "%s_tables", M);
+        E->indent = 1;
+        emit_part_scan_begin(E, M, tables, "io[0].nparts");
+        emitln(E, "            bool added;");
+        emitln(E, "            %s_new *v = %s_put(g, e->key, e->hash, &added);", G, G);
+        emitln(E, "            if (added) *v = (%s_new){{0}, false};", G);
+        emitln(E, "            sr_seq_reserve(cx->arena, &v->vs, v->vs.len + e->val.len, sizeof(%s));", ty_c(V));
+        emitln(E, "            memcpy((%s *)v->vs.ptr + v->vs.len, e->val.ptr, (size_t)e->val.len * sizeof(%s));", ty_c(V), ty_c(V));
+        emitln(E, "            v->vs.len += e->val.len;");
+        emit_part_scan_end(E);
+        E->indent = 0;
+    }
     emit(E, "    %s_part *old = &%s_gen[%s_cur][task], *now = &%s_gen[!%s_cur][task];\n", ST, ST, ST, ST, ST);
     emit(E, "    %s_clear(&now->map);\n", ST);
     emit(E, "    sr_arena_reset(&now->arena);\n");
@@ -1011,7 +1039,7 @@ static void emit_pane_reduce(emitter *E, dag_node *n, const wshape *w, const cha
     emit(E, "        for (int64_t i = 0; i < in.parts[p].len; i++) {\n");
     emit(E, "            %s x SR_UNUSED = SR_SEQ_AT(%s, in.parts[p], i);\n", w->xc, w->xc);
     emit(E, "            uint64_t h = hash_%s(%s);\n", w->kk, key);
-    emit(E, "            if (parts > 1 && (h >> 32) %% parts != (uint64_t)task) continue; /* another partition's key */\n");
+    emit(E, "            if (sr_key_part(parts, h) != (uint32_t)task) continue; /* another partition's key */\n");
     emit(E, "            %s *v = %s%d_put(&%s->map, %s, h, &added);\n", w->vc, prefix, id, pane, key);
     emit(E, "            if (added) { *%s%d_last_key(&%s->map) = copy_%s(&%s->arena, %s); *v = copy_%s(&%s->arena, %s); continue; }\n",
          prefix, id, pane, w->kk, pane, key, w->vk, pane, val);
@@ -1055,7 +1083,7 @@ static void emit_window_inverse(emitter *E, dag_node *n) {
     emit(E, "static int64_t WI%d_last; /* batch index of the last slide */\n", id);
     emit_state_window_inverse(E, n, ws.K, ws.V, slots);
     emit(E, "static void wininv_%d_task(sr_ctx *cx, int task, void *arg) {\n", id);
-    emit(E, "    sr_rdd in = *(sr_rdd *)arg;\n    uint64_t parts = (uint64_t)WI%d_parts;\n    bool added;\n", id);
+    emit(E, "    sr_rdd in = *(sr_rdd *)arg;\n    sr_parts parts = sr_parts_of(WI%d_parts);\n    bool added;\n", id);
     emit(E, "    WI%d_part *s = &WI%d_ring[task * %lld + cx->batch->index %% %lld];\n", id, id, W, W);
     emit(E, "    WI%d_clear(&s->map);\n    sr_arena_reset(&s->arena);\n    s->index = cx->batch->index;\n", id);
     emit_pane_reduce(E, n, &ws, "WI", "s");
@@ -1163,7 +1191,7 @@ static void emit_window_twostacks(emitter *E, dag_node *n) {
     emit(E, "        *v = copy_%s(&dst->arena, r);\n    }\n}\n", vk);
     emit(E, "static void TS%d_reset(TS%d_part *t) { TS%d_clear(&t->map); sr_arena_reset(&t->arena); }\n", id, id, id);
     emit(E, "static void win2_%d_task(sr_ctx *cx, int task, void *arg) {\n", id);
-    emit(E, "    sr_rdd in = *(sr_rdd *)arg;\n    uint64_t parts = (uint64_t)TS%d_parts;\n    bool added;\n", id);
+    emit(E, "    sr_rdd in = *(sr_rdd *)arg;\n    sr_parts parts = sr_parts_of(TS%d_parts);\n    bool added;\n", id);
     emit(E, "    TS%d_part *pane = &TS%d_pane[task * %lld + cx->batch->index %% %lld];\n", id, id, NP, NP);
     emit(E, "    TS%d_reset(pane);\n", id);
     emit_pane_reduce(E, n, &ws, "TS", "pane");

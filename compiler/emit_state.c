@@ -46,7 +46,7 @@ void emit_table_codec(emitter *E, const char *P, const type *K, const type *V) {
     emit(E, "        %s k = dec_%s(in, &scratch);\n        %s v = dec_%s(in, &scratch);\n", kc, kk, vc, vk);
     emit(E, "        if (in->bad) break;\n");
     emit(E, "        uint64_t h = hash_%s(k);\n", kk);
-    emit(E, "        %s_part *t = &parts[(nparts > 1 ? (int64_t)((h >> 32) %% (uint64_t)nparts) : 0) * stride + off];\n", P);
+    emit(E, "        %s_part *t = &parts[(int64_t)sr_key_part(sr_parts_of(nparts), h) * stride + off];\n", P);
     emit(E, "        *%s_put(&t->map, copy_%s(&t->arena, k), h, &added) = copy_%s(&t->arena, v);\n", P, kk, vk);
     emit(E, "        if (scratch.bytes > ((size_t)1 << 20)) sr_arena_reset(&scratch);\n");
     emit(E, "    }\n    sr_arena_free(&scratch);\n}\n");
@@ -74,7 +74,7 @@ void emit_state_updatestate(emitter *E, dag_node *n) {
         emit(E, "    for (int64_t i = 0; i < init.len; i++) {\n");
         emit(E, "        %s x = SR_SEQ_AT(%s, init, i);\n", tc, tc);
         emit(E, "        uint64_t h = hash_%s(x._1);\n", kk);
-        emit(E, "        ST%d_part *p = &ST%d_gen[ST%d_cur][nparts > 1 ? (h >> 32) %% (uint64_t)nparts : 0];\n", id, id, id);
+        emit(E, "        ST%d_part *p = &ST%d_gen[ST%d_cur][sr_key_part(sr_parts_of(nparts), h)];\n", id, id, id);
         emit(E, "        bool added;\n");
         emit(E, "        *ST%d_put(&p->map, copy_%s(&p->arena, x._1), h, &added) = copy_%s(&p->arena, x._2);\n", id, kk, sk);
         emit(E, "    }\n");

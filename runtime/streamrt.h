@@ -522,6 +522,26 @@ static inline uint64_t sr_hash_mix(uint64_t h, uint64_t field) {
     return sr_hash_long((int64_t)(h * 31 + field));
 }
 
+/* Key partitions. A key's partition among n is (hash >> 32) mod n: every
+ * keyed operator, state store and window store cuts its keys this way.
+ * sr_parts holds n and a multiplier that gives the remainder without a
+ * division (Lemire, Kaser, Kurz, "Faster remainder by direct computation",
+ * 2019: exact for 32-bit numbers; n = 1 gives magic 0, partition 0). */
+typedef struct sr_parts {
+    uint64_t n, magic;
+} sr_parts;
+static inline sr_parts sr_parts_of(int n) {
+    uint64_t d = n > 1 ? (uint64_t)n : 1;
+    return (sr_parts){ d, UINT64_MAX / d + 1 };
+}
+static inline uint32_t sr_key_part(sr_parts p, uint64_t hash) {
+#ifdef __SIZEOF_INT128__
+    return (uint32_t)(((unsigned __int128)(p.magic * (uint32_t)(hash >> 32)) * p.n) >> 64);
+#else
+    return (uint32_t)((hash >> 32) % p.n);
+#endif
+}
+
 /* ===================================================================== */
 /* Hash maps specialised to the key and value types, insertion-ordered.   */
 /*                                                                        */
@@ -537,6 +557,8 @@ static inline uint64_t sr_hash_mix(uint64_t h, uint64_t field) {
 /*        initialises *V; the key is stored as given, views included).    */
 /*   K *wc_map_last_key(wc_map *m);   the key added last, to store a copy */
 /*   void wc_map_prefetch(const wc_map *m, uint64_t hash);  fetch a slot  */
+/*   int wc_map_select(m, from, parts, part, sel): the entries of key     */
+/*        partition `part` among the SR_SELECT from `from` on, as indices */
 /*   wc_map_ahead: puts queued SR_AHEAD deep, so that their cache misses */
 /*        overlap: wc_map_ahead_init, wc_map_ahead_push (hands back the  */
 /*        oldest element once full), wc_map_ahead_pop (the rest at end)  */
@@ -557,6 +579,8 @@ void *sr_xmalloc_big(size_t n, size_t *got);
 
 /* How many puts a map's look-ahead queue holds: a power of two. */
 #define SR_AHEAD 32
+/* How many entries a map's select looks at in one call. */
+#define SR_SELECT 64
 /* A string key's bytes live elsewhere: fetch them too (other keys: no-op). */
 static inline void sr_prefetch_str(const sr_str *k) { __builtin_prefetch(k->ptr); }
 static inline void sr_prefetch_none(const void *k) { (void)k; }
@@ -633,6 +657,19 @@ static inline void sr_prefetch_none(const void *k) { (void)k; }
     /* Fetch the slot that a later find or put of this hash reads. */        \
     static inline void NAME##_prefetch(const NAME *m, uint64_t hash) {         \
         if (m->slots) __builtin_prefetch(&m->slots[hash & m->mask]);           \
+    }                                                                          \
+    /* The indices of the entries of key partition `part` among entries     \
+     * [from, from + SR_SELECT), into sel[]; returns how many. No branch per   \
+     * entry: a table's keys fall into partitions at random. */              \
+    static inline int NAME##_select(const NAME *m, int64_t from, sr_parts parts, uint32_t part, \
+                                    int32_t sel[SR_SELECT]) {                  \
+        int64_t to = m->len - from < SR_SELECT ? m->len : from + SR_SELECT;    \
+        int k = 0;                                                             \
+        for (int64_t i = from; i < to; i++) {                                  \
+            sel[k] = (int32_t)i;                                               \
+            k += sr_key_part(parts, m->ents[i].hash) == part;                  \
+        }                                                                      \
+        return k;                                                              \
     }                                                                          \
     /* A look-ahead queue of puts, a ring (see NAME_ahead_push). */            \
     typedef struct NAME##_ahead {                                              \

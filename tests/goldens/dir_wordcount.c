@@ -234,9 +234,9 @@ static inline void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, in
 static void node_3_reduce(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
-    uint64_t parts = (uint64_t)io[1].nparts;
+    sr_parts parts = sr_parts_of(io[1].nparts);
     M3 *r = &M3_tables[0]; /* one map task, one reducer: its table is the result */
-    if (io[0].nparts > 1 || parts > 1) {
+    if (io[0].nparts > 1 || parts.n > 1) {
         r = &R3_tables[task];
         M3_clear(r);
         M3_ahead ahead;
@@ -246,11 +246,14 @@ static void node_3_reduce(sr_ctx *cx, int task, void *arg) {
         int64_t rv = {0};
         for (int t = 0; t < io[0].nparts; t++) {
             M3 *m = &M3_tables[t];
-            for (int64_t i = 0; i < m->len; i++) {
-                M3_ent *e = &m->ents[i];
-                if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-                if (M3_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))
-                    node_3_merge(cx, r, rk, rh, rv);
+            for (int64_t from = 0; from < m->len; from += SR_SELECT) {
+                int32_t sel[SR_SELECT];
+                int nsel = M3_select(m, from, parts, (uint32_t)task, sel);
+                for (int j = 0; j < nsel; j++) {
+                    M3_ent *e = &m->ents[sel[j]];
+                    if (M3_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))
+                        node_3_merge(cx, r, rk, rh, rv);
+                }
             }
         }
         while (M3_ahead_pop(&ahead, &rk, &rh, &rv))

@@ -501,9 +501,9 @@ static inline void node_4_merge(sr_ctx *cx, M4 *m, sr_str key, uint64_t hash, in
 static void node_4_reduce(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
-    uint64_t parts = (uint64_t)io[1].nparts;
+    sr_parts parts = sr_parts_of(io[1].nparts);
     M4 *r = &M4_tables[0]; /* one map task, one reducer: its table is the result */
-    if (io[0].nparts > 1 || parts > 1) {
+    if (io[0].nparts > 1 || parts.n > 1) {
         r = &R4_tables[task];
         M4_clear(r);
         M4_ahead ahead;
@@ -513,11 +513,14 @@ static void node_4_reduce(sr_ctx *cx, int task, void *arg) {
         int64_t rv = {0};
         for (int t = 0; t < io[0].nparts; t++) {
             M4 *m = &M4_tables[t];
-            for (int64_t i = 0; i < m->len; i++) {
-                M4_ent *e = &m->ents[i];
-                if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-                if (M4_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))
-                    node_4_merge(cx, r, rk, rh, rv);
+            for (int64_t from = 0; from < m->len; from += SR_SELECT) {
+                int32_t sel[SR_SELECT];
+                int nsel = M4_select(m, from, parts, (uint32_t)task, sel);
+                for (int j = 0; j < nsel; j++) {
+                    M4_ent *e = &m->ents[sel[j]];
+                    if (M4_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))
+                        node_4_merge(cx, r, rk, rh, rv);
+                }
             }
         }
         while (M4_ahead_pop(&ahead, &rk, &rh, &rv))

@@ -315,7 +315,7 @@ static void ST3_dec_parts(sr_dec *in, ST3_part *parts, int64_t stride, int64_t o
         int64_t v = dec_t5(in, &scratch);
         if (in->bad) break;
         uint64_t h = hash_t2(k);
-        ST3_part *t = &parts[(nparts > 1 ? (int64_t)((h >> 32) % (uint64_t)nparts) : 0) * stride + off];
+        ST3_part *t = &parts[(int64_t)sr_key_part(sr_parts_of(nparts), h) * stride + off];
         *ST3_put(&t->map, copy_t2(&t->arena, k), h, &added) = copy_t5(&t->arena, v);
         if (scratch.bytes > ((size_t)1 << 20)) sr_arena_reset(&scratch);
     }
@@ -366,20 +366,23 @@ static void node_3_map(sr_ctx *cx, int task, void *arg) {
 }
 static void node_3_reduce(sr_ctx *cx, int task, void *arg) {
     sr_rdd *io = arg;
-    uint64_t parts = (uint64_t)io[1].nparts;
+    sr_parts parts = sr_parts_of(io[1].nparts);
     G3 *g = &G3_tables[task];
     G3_clear(g);
     for (int t = 0; t < io[0].nparts; t++) {
         M3_0 *m = &M3_0_tables[t];
-        for (int64_t i = 0; i < m->len; i++) {
-            M3_0_ent *e = &m->ents[i];
-            if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-            bool added;
-            G3_new *v = G3_put(g, e->key, e->hash, &added);
-            if (added) *v = (G3_new){{0}, false};
-            sr_seq_reserve(cx->arena, &v->vs, v->vs.len + e->val.len, sizeof(int64_t));
-            memcpy((int64_t *)v->vs.ptr + v->vs.len, e->val.ptr, (size_t)e->val.len * sizeof(int64_t));
-            v->vs.len += e->val.len;
+        for (int64_t from = 0; from < m->len; from += SR_SELECT) {
+            int32_t sel[SR_SELECT];
+            int nsel = M3_0_select(m, from, parts, (uint32_t)task, sel);
+            for (int j = 0; j < nsel; j++) {
+                M3_0_ent *e = &m->ents[sel[j]];
+                bool added;
+                G3_new *v = G3_put(g, e->key, e->hash, &added);
+                if (added) *v = (G3_new){{0}, false};
+                sr_seq_reserve(cx->arena, &v->vs, v->vs.len + e->val.len, sizeof(int64_t));
+                memcpy((int64_t *)v->vs.ptr + v->vs.len, e->val.ptr, (size_t)e->val.len * sizeof(int64_t));
+                v->vs.len += e->val.len;
+            }
         }
     }
     ST3_part *old = &ST3_gen[ST3_cur][task], *now = &ST3_gen[!ST3_cur][task];

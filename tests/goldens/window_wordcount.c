@@ -250,7 +250,7 @@ static void TS3_dec_parts(sr_dec *in, TS3_part *parts, int64_t stride, int64_t o
         int64_t v = dec_t5(in, &scratch);
         if (in->bad) break;
         uint64_t h = hash_t2(k);
-        TS3_part *t = &parts[(nparts > 1 ? (int64_t)((h >> 32) % (uint64_t)nparts) : 0) * stride + off];
+        TS3_part *t = &parts[(int64_t)sr_key_part(sr_parts_of(nparts), h) * stride + off];
         *TS3_put(&t->map, copy_t2(&t->arena, k), h, &added) = copy_t5(&t->arena, v);
         if (scratch.bytes > ((size_t)1 << 20)) sr_arena_reset(&scratch);
     }
@@ -313,7 +313,7 @@ static void TS3_merge(sr_ctx *cx, TS3_part *dst, TS3 *src) { /* dst (+)= src */
 static void TS3_reset(TS3_part *t) { TS3_clear(&t->map); sr_arena_reset(&t->arena); }
 static void win2_3_task(sr_ctx *cx, int task, void *arg) {
     sr_rdd in = *(sr_rdd *)arg;
-    uint64_t parts = (uint64_t)TS3_parts;
+    sr_parts parts = sr_parts_of(TS3_parts);
     bool added;
     TS3_part *pane = &TS3_pane[task * 4 + cx->batch->index % 4];
     TS3_reset(pane);
@@ -321,7 +321,7 @@ static void win2_3_task(sr_ctx *cx, int task, void *arg) {
         for (int64_t i = 0; i < in.parts[p].len; i++) {
             T8 x SR_UNUSED = SR_SEQ_AT(T8, in.parts[p], i);
             uint64_t h = hash_t2(x._1);
-            if (parts > 1 && (h >> 32) % parts != (uint64_t)task) continue; /* another partition's key */
+            if (sr_key_part(parts, h) != (uint32_t)task) continue; /* another partition's key */
             int64_t *v = TS3_put(&pane->map, x._1, h, &added);
             if (added) { *TS3_last_key(&pane->map) = copy_t2(&pane->arena, x._1); *v = copy_t5(&pane->arena, x._2); continue; }
             int64_t r = L2(cx, *v, x._2);
@@ -396,7 +396,7 @@ static void WI5_dec_parts(sr_dec *in, WI5_part *parts, int64_t stride, int64_t o
         int64_t v = dec_t5(in, &scratch);
         if (in->bad) break;
         uint64_t h = hash_t2(k);
-        WI5_part *t = &parts[(nparts > 1 ? (int64_t)((h >> 32) % (uint64_t)nparts) : 0) * stride + off];
+        WI5_part *t = &parts[(int64_t)sr_key_part(sr_parts_of(nparts), h) * stride + off];
         *WI5_put(&t->map, copy_t2(&t->arena, k), h, &added) = copy_t5(&t->arena, v);
         if (scratch.bytes > ((size_t)1 << 20)) sr_arena_reset(&scratch);
     }
@@ -444,7 +444,7 @@ static int64_t WI5_keys(void) { /* the window's keys */
 }
 static void wininv_5_task(sr_ctx *cx, int task, void *arg) {
     sr_rdd in = *(sr_rdd *)arg;
-    uint64_t parts = (uint64_t)WI5_parts;
+    sr_parts parts = sr_parts_of(WI5_parts);
     bool added;
     WI5_part *s = &WI5_ring[task * 4 + cx->batch->index % 4];
     WI5_clear(&s->map);
@@ -454,7 +454,7 @@ static void wininv_5_task(sr_ctx *cx, int task, void *arg) {
         for (int64_t i = 0; i < in.parts[p].len; i++) {
             T8 x SR_UNUSED = SR_SEQ_AT(T8, in.parts[p], i);
             uint64_t h = hash_t2(x._1);
-            if (parts > 1 && (h >> 32) % parts != (uint64_t)task) continue; /* another partition's key */
+            if (sr_key_part(parts, h) != (uint32_t)task) continue; /* another partition's key */
             int64_t *v = WI5_put(&s->map, x._1, h, &added);
             if (added) { *WI5_last_key(&s->map) = copy_t2(&s->arena, x._1); *v = copy_t5(&s->arena, x._2); continue; }
             int64_t r = L3(cx, *v, x._2);
@@ -651,9 +651,9 @@ static inline void node_9_merge(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, in
 static void node_9_reduce(sr_ctx *cx, int task, void *arg) {
     (void)cx;
     sr_rdd *io = arg;
-    uint64_t parts = (uint64_t)io[1].nparts;
+    sr_parts parts = sr_parts_of(io[1].nparts);
     M9 *r = &M9_tables[0]; /* one map task, one reducer: its table is the result */
-    if (io[0].nparts > 1 || parts > 1) {
+    if (io[0].nparts > 1 || parts.n > 1) {
         r = &R9_tables[task];
         M9_clear(r);
         M9_ahead ahead;
@@ -663,11 +663,14 @@ static void node_9_reduce(sr_ctx *cx, int task, void *arg) {
         int64_t rv = {0};
         for (int t = 0; t < io[0].nparts; t++) {
             M9 *m = &M9_tables[t];
-            for (int64_t i = 0; i < m->len; i++) {
-                M9_ent *e = &m->ents[i];
-                if (parts > 1 && (e->hash >> 32) % parts != (uint64_t)task) continue;
-                if (M9_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))
-                    node_9_merge(cx, r, rk, rh, rv);
+            for (int64_t from = 0; from < m->len; from += SR_SELECT) {
+                int32_t sel[SR_SELECT];
+                int nsel = M9_select(m, from, parts, (uint32_t)task, sel);
+                for (int j = 0; j < nsel; j++) {
+                    M9_ent *e = &m->ents[sel[j]];
+                    if (M9_ahead_push(r, &ahead, e->key, e->hash, e->val, &rk, &rh, &rv))
+                        node_9_merge(cx, r, rk, rh, rv);
+                }
             }
         }
         while (M9_ahead_pop(&ahead, &rk, &rh, &rv))

@@ -160,7 +160,62 @@ static void test_ahead_queue(void) {
     wc_map_free(&queued);
 }
 
+/* sr_key_part is (hash >> 32) mod n, for every n a run can have and
+ * hashes with every high word: random ones and the extremes. */
+static void test_key_part(void) {
+    uint64_t x = 0x9e3779b97f4a7c15ULL, bad = 0;
+    const uint64_t edges[] = { 0, 1, 0xffffffffULL, 0x100000000ULL, 0xffffffff00000000ULL,
+                               UINT64_MAX, 0x7fffffff00000000ULL, 0x8000000000000000ULL };
+    for (int n = 1; n <= 300; n++) {
+        sr_parts p = sr_parts_of(n);
+        for (int i = 0; i < 2000; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+            bad += sr_key_part(p, x) != (x >> 32) % (uint64_t)n;
+        }
+        for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+            bad += sr_key_part(p, edges[i]) != (edges[i] >> 32) % (uint64_t)n;
+    }
+    sr_parts big = sr_parts_of(INT32_MAX);
+    bad += sr_key_part(big, UINT64_MAX) != (UINT64_MAX >> 32) % INT32_MAX;
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(sr_key_part(sr_parts_of(0), UINT64_MAX), 0); /* fewer than 1: one partition */
+}
+
+/* select picks, block by block, exactly the entries of one partition, in
+ * order: the blocks' picks of every partition together are every entry
+ * once. */
+static void test_select(void) {
+    lmap m;
+    lmap_init(&m);
+    bool added;
+    for (int64_t i = 0; i < 1000; i++)
+        *lmap_put(&m, i * 7919, sr_hash_long(i * 7919), &added) = (double)i;
+    for (int n = 1; n <= 5; n++) {
+        sr_parts p = sr_parts_of(n);
+        int64_t seen = 0, bad = 0;
+        for (uint32_t part = 0; part < (uint32_t)n; part++) {
+            int64_t last = -1;
+            for (int64_t from = 0; from < m.len; from += SR_SELECT) {
+                int32_t sel[SR_SELECT];
+                int k = lmap_select(&m, from, p, part, sel);
+                CU_ASSERT(k >= 0 && k <= SR_SELECT);
+                for (int j = 0; j < k; j++) {
+                    bad += sel[j] <= last || sel[j] < from || sel[j] >= from + SR_SELECT;
+                    bad += sr_key_part(p, m.ents[sel[j]].hash) != part;
+                    last = sel[j];
+                    seen++;
+                }
+            }
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT_EQUAL(seen, m.len);
+    }
+    lmap_free(&m);
+}
+
 UNIT_SUITE(map,
+           { "key partitions without division", test_key_part },
+           { "select: one partition's entries", test_select },
            { "word count", test_word_count },
            { "many keys, growth, order", test_many_keys },
            { "clear and reuse", test_clear_reuse },
