@@ -578,7 +578,7 @@ void *sr_xmalloc_big(size_t n, size_t *got);
 #define SR_BIG_BLOCK ((size_t)256 * 1024) /* sr_xmalloc_big's huge pages from here */
 
 /* How many puts a map's look-ahead queue holds: a power of two. */
-#define SR_AHEAD 32
+#define SR_AHEAD 64
 /* How many entries a map's select looks at in one call. */
 #define SR_SELECT 64
 /* A string key's bytes live elsewhere: fetch them too (other keys: no-op). */
