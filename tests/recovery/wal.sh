@@ -141,7 +141,9 @@ burst() {
     local before
     before=$(wc -l < status)
     echo "burst $1" >&3
-    until_true 25 test "$(wc -l < status)" -gt "$before" || return 1
+    # the peer's answer: counted again at every try (an argument
+    # "$(wc -l < status)" would be counted once, before the peer answers)
+    until_true 25 eval '[ "$(wc -l < status)" -gt "$before" ]' || return 1
     local last
     last=$(tail -1 status)
     case $last in sent\ *) sent_bytes=${last##* } ;; *) echo "    peer: $last"; return 1 ;; esac
