@@ -8,10 +8,12 @@
 #   expected        the exact standard output
 #   sorted          (optional, empty) compare print() blocks with their lines sorted
 #   check.sh        (optional) more checks, run in the case's work dir after the program
+#                   ($STREAMC is the compiler)
 # Usage: tests/e2e/run.sh [NAME...]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 streamc="$root/build/streamc"
+export STREAMC="$streamc"   # for check.sh scripts that compile variants
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

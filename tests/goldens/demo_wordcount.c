@@ -192,7 +192,7 @@ static M3 *R3_tables_for(int n) {
     }
     return R3_tables;
 }
-static inline void node_3_put(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_3_put(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
     bool added;
     int64_t *v = M3_put(m, key, hash, &added);
     if (added) { *M3_last_key(m) = copy_t1(cx->arena, key); *v = val; return; }
@@ -210,20 +210,31 @@ static void node_3_map(sr_ctx *cx, int task, void *arg) {
     uint64_t rh = 0;
     int64_t rv = {0};
     sr_seq in = io[0].parts[task];
-    for (int64_t i = 0; i < in.len; i++) {
+    int64_t i = 0;
+    /* while the table stays in cache, puts go straight in; then through the queue */
+    for (; i < in.len && M3_cached(m); i++) {
         sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
         sr_split1 _it2;
         sr_split1_begin(&_it2, x, ' ');
         for (sr_str _e1; sr_split1_next(&_it2, &_e1);) {
             T6 _e3 = L1(cx, _e1);
-            if (M3_ahead_push(m, &ahead, _e3._1, hash_t1(_e3._1), _e3._2, &rk, &rh, &rv))
+            node_3_put(cx, m, _e3._1, hash_t1(_e3._1), _e3._2);
+        }
+    }
+    for (; i < in.len; i++) {
+        sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
+        sr_split1 _it5;
+        sr_split1_begin(&_it5, x, ' ');
+        for (sr_str _e4; sr_split1_next(&_it5, &_e4);) {
+            T6 _e6 = L1(cx, _e4);
+            if (M3_ahead_push(m, &ahead, _e6._1, hash_t1(_e6._1), _e6._2, &rk, &rh, &rv))
                 node_3_put(cx, m, rk, rh, rv);
         }
     }
     while (M3_ahead_pop(&ahead, &rk, &rh, &rv))
         node_3_put(cx, m, rk, rh, rv);
 }
-static inline void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
     (void)cx;
     bool added;
     int64_t *v = M3_put(m, key, hash, &added);

@@ -229,7 +229,7 @@ static M3 *R3_tables_for(int n) {
     }
     return R3_tables;
 }
-static inline void node_3_put(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_3_put(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
     bool added;
     int64_t *v = M3_put(m, key, hash, &added);
     if (added) { *M3_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
@@ -247,20 +247,31 @@ static void node_3_map(sr_ctx *cx, int task, void *arg) {
     uint64_t rh = 0;
     int64_t rv = {0};
     sr_seq in = io[0].parts[task];
-    for (int64_t i = 0; i < in.len; i++) {
+    int64_t i = 0;
+    /* while the table stays in cache, puts go straight in; then through the queue */
+    for (; i < in.len && M3_cached(m); i++) {
         sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
         sr_seq _e1 = L0(cx, x);
         for (int64_t _j3 = 0; _j3 < _e1.len; _j3++) {
             sr_str _e2 = SR_SEQ_AT(sr_str, _e1, _j3);
             T8 _e4 = L1(cx, _e2);
-            if (M3_ahead_push(m, &ahead, _e4._1, hash_t2(_e4._1), _e4._2, &rk, &rh, &rv))
+            node_3_put(cx, m, _e4._1, hash_t2(_e4._1), _e4._2);
+        }
+    }
+    for (; i < in.len; i++) {
+        sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
+        sr_seq _e5 = L0(cx, x);
+        for (int64_t _j7 = 0; _j7 < _e5.len; _j7++) {
+            sr_str _e6 = SR_SEQ_AT(sr_str, _e5, _j7);
+            T8 _e8 = L1(cx, _e6);
+            if (M3_ahead_push(m, &ahead, _e8._1, hash_t2(_e8._1), _e8._2, &rk, &rh, &rv))
                 node_3_put(cx, m, rk, rh, rv);
         }
     }
     while (M3_ahead_pop(&ahead, &rk, &rh, &rv))
         node_3_put(cx, m, rk, rh, rv);
 }
-static inline void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
     (void)cx;
     bool added;
     int64_t *v = M3_put(m, key, hash, &added);

@@ -458,7 +458,7 @@ static M4 *R4_tables_for(int n) {
     }
     return R4_tables;
 }
-static inline void node_4_put(sr_ctx *cx, M4 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_4_put(sr_ctx *cx, M4 *m, sr_str key, uint64_t hash, int64_t val) {
     bool added;
     int64_t *v = M4_put(m, key, hash, &added);
     if (added) { *M4_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
@@ -476,21 +476,33 @@ static void node_4_map(sr_ctx *cx, int task, void *arg) {
     uint64_t rh = 0;
     int64_t rv = {0};
     sr_seq in = io[0].parts[task];
-    for (int64_t i = 0; i < in.len; i++) {
+    int64_t i = 0;
+    /* while the table stays in cache, puts go straight in; then through the queue */
+    for (; i < in.len && M4_cached(m); i++) {
         sr_krec x SR_UNUSED = SR_SEQ_AT(sr_krec, in, i);
         sr_str _e1 = L0(cx, x);
         sr_split1 _it3;
         sr_split1_begin(&_it3, _e1, ' ');
         for (sr_str _e2; sr_split1_next(&_it3, &_e2);) {
             T16 _e4 = L2(cx, _e2);
-            if (M4_ahead_push(m, &ahead, _e4._1, hash_t2(_e4._1), _e4._2, &rk, &rh, &rv))
+            node_4_put(cx, m, _e4._1, hash_t2(_e4._1), _e4._2);
+        }
+    }
+    for (; i < in.len; i++) {
+        sr_krec x SR_UNUSED = SR_SEQ_AT(sr_krec, in, i);
+        sr_str _e5 = L0(cx, x);
+        sr_split1 _it7;
+        sr_split1_begin(&_it7, _e5, ' ');
+        for (sr_str _e6; sr_split1_next(&_it7, &_e6);) {
+            T16 _e8 = L2(cx, _e6);
+            if (M4_ahead_push(m, &ahead, _e8._1, hash_t2(_e8._1), _e8._2, &rk, &rh, &rv))
                 node_4_put(cx, m, rk, rh, rv);
         }
     }
     while (M4_ahead_pop(&ahead, &rk, &rh, &rv))
         node_4_put(cx, m, rk, rh, rv);
 }
-static inline void node_4_merge(sr_ctx *cx, M4 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_4_merge(sr_ctx *cx, M4 *m, sr_str key, uint64_t hash, int64_t val) {
     (void)cx;
     bool added;
     int64_t *v = M4_put(m, key, hash, &added);

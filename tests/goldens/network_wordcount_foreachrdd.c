@@ -245,7 +245,7 @@ static M3 *R3_tables_for(int n) {
     }
     return R3_tables;
 }
-static inline void node_3_put(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_3_put(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
     bool added;
     int64_t *v = M3_put(m, key, hash, &added);
     if (added) { *M3_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
@@ -263,20 +263,31 @@ static void node_3_map(sr_ctx *cx, int task, void *arg) {
     uint64_t rh = 0;
     int64_t rv = {0};
     sr_seq in = io[0].parts[task];
-    for (int64_t i = 0; i < in.len; i++) {
+    int64_t i = 0;
+    /* while the table stays in cache, puts go straight in; then through the queue */
+    for (; i < in.len && M3_cached(m); i++) {
         sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
         sr_split1 _it3;
         sr_split1_begin(&_it3, x, ' ');
         for (sr_str _e2; sr_split1_next(&_it3, &_e2);) {
             T8 _e4 = L1(cx, _e2);
-            if (M3_ahead_push(m, &ahead, _e4._1, hash_t2(_e4._1), _e4._2, &rk, &rh, &rv))
+            node_3_put(cx, m, _e4._1, hash_t2(_e4._1), _e4._2);
+        }
+    }
+    for (; i < in.len; i++) {
+        sr_str x SR_UNUSED = SR_SEQ_AT(sr_str, in, i);
+        sr_split1 _it6;
+        sr_split1_begin(&_it6, x, ' ');
+        for (sr_str _e5; sr_split1_next(&_it6, &_e5);) {
+            T8 _e7 = L1(cx, _e5);
+            if (M3_ahead_push(m, &ahead, _e7._1, hash_t2(_e7._1), _e7._2, &rk, &rh, &rv))
                 node_3_put(cx, m, rk, rh, rv);
         }
     }
     while (M3_ahead_pop(&ahead, &rk, &rh, &rv))
         node_3_put(cx, m, rk, rh, rv);
 }
-static inline void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_3_merge(sr_ctx *cx, M3 *m, sr_str key, uint64_t hash, int64_t val) {
     (void)cx;
     bool added;
     int64_t *v = M3_put(m, key, hash, &added);

@@ -615,7 +615,7 @@ static M9 *R9_tables_for(int n) {
     }
     return R9_tables;
 }
-static inline void node_9_put(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_9_put(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, int64_t val) {
     bool added;
     int64_t *v = M9_put(m, key, hash, &added);
     if (added) { *M9_last_key(m) = copy_t2(cx->arena, key); *v = val; return; }
@@ -632,16 +632,23 @@ static void node_9_map(sr_ctx *cx, int task, void *arg) {
     uint64_t rh = 0;
     int64_t rv = {0};
     sr_seq in = io[0].parts[task];
-    for (int64_t i = 0; i < in.len; i++) {
+    int64_t i = 0;
+    /* while the table stays in cache, puts go straight in; then through the queue */
+    for (; i < in.len && M9_cached(m); i++) {
         T8 x SR_UNUSED = SR_SEQ_AT(T8, in, i);
         sr_str _e4 = L5(cx, x);
-        if (M9_ahead_push(m, &ahead, _e4, hash_t2(_e4), 1, &rk, &rh, &rv))
+        node_9_put(cx, m, _e4, hash_t2(_e4), 1);
+    }
+    for (; i < in.len; i++) {
+        T8 x SR_UNUSED = SR_SEQ_AT(T8, in, i);
+        sr_str _e5 = L5(cx, x);
+        if (M9_ahead_push(m, &ahead, _e5, hash_t2(_e5), 1, &rk, &rh, &rv))
             node_9_put(cx, m, rk, rh, rv);
     }
     while (M9_ahead_pop(&ahead, &rk, &rh, &rv))
         node_9_put(cx, m, rk, rh, rv);
 }
-static inline void node_9_merge(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, int64_t val) {
+static inline SR_ALWAYS_INLINE void node_9_merge(sr_ctx *cx, M9 *m, sr_str key, uint64_t hash, int64_t val) {
     (void)cx;
     bool added;
     int64_t *v = M9_put(m, key, hash, &added);

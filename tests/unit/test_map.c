@@ -213,7 +213,34 @@ static void test_select(void) {
     lmap_free(&m);
 }
 
+/* cached: true while the table and the one of the batch before hold at
+ * most SR_CACHED_KEYS keys; once false, false until the next clear. */
+static void test_cached(void) {
+    lmap m;
+    lmap_init(&m);
+    bool added, flipped = false, back = false;
+    CU_ASSERT(lmap_cached(&m));
+    for (int64_t i = 0; i < SR_CACHED_KEYS + 100; i++) {
+        *lmap_put(&m, i, sr_hash_long(i), &added) = 1.0;
+        bool c = lmap_cached(&m);
+        if (!c && !flipped) {
+            flipped = true;
+            CU_ASSERT_EQUAL(m.len, SR_CACHED_KEYS + 1);
+        }
+        back |= flipped && c;
+    }
+    CU_ASSERT(flipped);
+    CU_ASSERT_FALSE(back);
+    lmap_clear(&m); /* the last batch had too many keys: not cached */
+    CU_ASSERT_FALSE(lmap_cached(&m));
+    *lmap_put(&m, 1, sr_hash_long(1), &added) = 1.0;
+    lmap_clear(&m); /* a batch of one key: cached again */
+    CU_ASSERT(lmap_cached(&m));
+    lmap_free(&m);
+}
+
 UNIT_SUITE(map,
+           { "cached: few keys now and in the last batch", test_cached },
            { "key partitions without division", test_key_part },
            { "select: one partition's entries", test_select },
            { "word count", test_word_count },
